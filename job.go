@@ -1,0 +1,77 @@
+package handover
+
+import "time"
+
+// JobKind says what a job does.
+type JobKind string
+
+// Job kinds.
+const (
+	KindRun  JobKind = "run"
+	KindUndo JobKind = "undo"
+)
+
+// JobStatus is a job's state in the ledger.
+type JobStatus string
+
+// Job statuses.
+const (
+	JobRunning     JobStatus = "running"
+	JobInterrupted JobStatus = "interrupted"
+	JobDone        JobStatus = "done"
+	JobFailed      JobStatus = "failed" // finished with failed pairs
+	JobUndone      JobStatus = "undone"
+)
+
+// Job is one run or undo recorded in the ledger.
+type Job struct {
+	ID       int64      `json:"job"`
+	Kind     JobKind    `json:"kind"`
+	Status   JobStatus  `json:"status"`
+	Tenant   int64      `json:"-"`
+	Operator int64      `json:"operator"`
+	Started  time.Time  `json:"started"`
+	Finished *time.Time `json:"-"`
+	Pairs    int        `json:"pairs"`
+	Done     int        `json:"done"`
+	Failed   int        `json:"failed"`
+	File     string     `json:"-"`
+	SHA256   string     `json:"-"`
+	Options  string     `json:"-"`
+	UndoOf   *int64     `json:"-"`
+}
+
+// PairStatus is the state of one pair in a job.
+type PairStatus string
+
+// Pair statuses.
+const (
+	PairPending PairStatus = "pending"
+	PairDone    PairStatus = "done"
+	PairFailed  PairStatus = "failed"
+	PairUndone  PairStatus = "undone"
+)
+
+// JobPair is the ledger's record of one pair of a job.
+type JobPair struct {
+	ID       int64      `json:"-"`
+	Row      int        `json:"row"`
+	From     int64      `json:"from"`
+	FromName string     `json:"from_name"`
+	To       int64      `json:"to"`
+	ToName   string     `json:"to_name"`
+	Status   PairStatus `json:"status"`
+	Error    *Issue     `json:"error,omitempty"`
+	Moves    []Move     `json:"moves"`
+	At       *time.Time `json:"at,omitempty"`
+	Record   []string   `json:"-"`
+}
+
+// Result is what a run, resume or undo prints with --format json.
+type Result struct {
+	Job    int64  `json:"job"`
+	Pairs  int    `json:"pairs"`
+	Done   int    `json:"done"`
+	Failed int    `json:"failed"`
+	Audit  string `json:"audit"`
+}

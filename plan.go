@@ -1,0 +1,81 @@
+package handover
+
+// Plan is what a preview shows and a run executes: every pair row with its
+// verdict and, once counted, the rows each data type will move.
+type Plan struct {
+	Pairs      int       `json:"pairs"`
+	OK         int       `json:"ok"`
+	Warnings   int       `json:"warnings"`
+	Errors     int       `json:"errors"`
+	FileErrors []Issue   `json:"file_errors"`
+	Rows       []PlanRow `json:"rows"`
+	Upload     *Upload   `json:"-"`
+	Operator   User      `json:"-"`
+}
+
+// PlanRow is one pair row with its verdict.
+type PlanRow struct {
+	Row      int      `json:"row"`
+	From     *int64   `json:"from"` // nil when the cell is not a valid ID
+	FromName string   `json:"from_name"`
+	To       *int64   `json:"to"`
+	ToName   string   `json:"to_name"`
+	Status   Status   `json:"status"`
+	Issues   []Issue  `json:"issues"`
+	Moves    []Move   `json:"moves"`
+	Record   []string `json:"-"` // the upload's cells, for the audit file
+}
+
+// Pair returns the row's pair; ok is false when either ID is missing.
+func (r PlanRow) Pair() (p Pair, ok bool) {
+	if r.From == nil || r.To == nil {
+		return Pair{}, false
+	}
+	return Pair{From: *r.From, To: *r.To}, true
+}
+
+// Runnable reports whether the row may be executed.
+func (r PlanRow) Runnable() bool { return r.Status != StatusError }
+
+// Tally recomputes the plan's totals from its rows and makes the JSON
+// slices non-nil.
+func (p *Plan) Tally() {
+	p.Pairs, p.OK, p.Warnings, p.Errors = len(p.Rows), 0, 0, 0
+	if p.FileErrors == nil {
+		p.FileErrors = []Issue{}
+	}
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		r.Status = StatusOf(r.Issues)
+		if r.Issues == nil {
+			r.Issues = []Issue{}
+		}
+		if r.Moves == nil {
+			r.Moves = []Move{}
+		}
+		switch r.Status {
+		case StatusOK:
+			p.OK++
+		case StatusWarning:
+			p.Warnings++
+		default:
+			p.Errors++
+		}
+	}
+}
+
+// Label renders a user as the preview shows them: "John Smith (19)".
+func Label(name string, id *int64) string {
+	switch {
+	case id == nil:
+		return "?"
+	case name == "":
+		return "(" + itoa(*id) + ")"
+	}
+	return name + " (" + itoa(*id) + ")"
+}
+
+// Arrow renders a pair as "John Smith (19) → Jenny Andrews (11)".
+func (r PlanRow) Arrow() string {
+	return Label(r.FromName, r.From) + " → " + Label(r.ToName, r.To)
+}
