@@ -6,7 +6,7 @@ import "strings"
 // begins with =, +, -, @, a tab or a carriage return) show as text, by
 // prefixing an apostrophe. Unneutralize undoes it.
 func Neutralize(s string) string {
-	if isFormulaLike(s) {
+	if needsQuote(s) {
 		return "'" + s
 	}
 	return s
@@ -15,10 +15,17 @@ func Neutralize(s string) string {
 // Unneutralize returns the cell as it was before Neutralize: a leading
 // apostrophe is dropped when what follows would be read as a formula.
 func Unneutralize(s string) string {
-	if strings.HasPrefix(s, "'") && isFormulaLike(s[1:]) {
+	if strings.HasPrefix(s, "'") && needsQuote(s[1:]) {
 		return s[1:]
 	}
 	return s
+}
+
+// needsQuote reports whether s is formula-like, or apostrophes followed by
+// something formula-like (so that a name really beginning "'=" survives).
+func needsQuote(s string) bool {
+	rest := strings.TrimLeft(s, "'")
+	return isFormulaLike(rest)
 }
 
 func isFormulaLike(s string) bool {
