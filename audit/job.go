@@ -1,0 +1,150 @@
+package audit
+
+import (
+	"io"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"handover"
+)
+
+// The two closing lines of a run summary. Admins and scripts look for them
+// verbatim.
+const (
+	Success = "Data transfer successful"
+	Failure = "Errors occurred during data transfer. The user IDs listed below were not transferred."
+)
+
+// RunSummary writes the human summary of a run, resume or undo: the counts,
+// then Success, or Failure followed by one line per failed pair (row,
+// from → to, error), and the audit file's path when one was written.
+func RunSummary(w io.Writer, res handover.Result, failed []handover.JobPair) error {
+	ew := &errWriter{w: w}
+	ew.printf("Job %d: %s, %d done, %d failed\n", res.Job, plural(res.Pairs, "pair", "pairs"), res.Done, res.Failed)
+	if res.Failed == 0 && len(failed) == 0 {
+		ew.printf("%s\n", Success)
+	} else {
+		ew.printf("%s\n", Failure)
+		for _, jp := range failed {
+			ew.printf("  %s\n", Clean(failedLine(jp)))
+		}
+	}
+	if res.Audit != "" {
+		ew.printf("Audit file: %s\n", Clean(res.Audit))
+	}
+	return ew.err
+}
+
+// failedLine renders "Row 5  John Smith (19) → Jenny Andrews (11)  code: message".
+func failedLine(jp handover.JobPair) string {
+	s := pairArrow(jp)
+	if jp.Row > 0 {
+		s = "Row " + strconv.Itoa(jp.Row) + "  " + s
+	}
+	if jp.Error != nil {
+		s += "  " + jp.Error.String()
+	}
+	return s
+}
+
+func pairArrow(jp handover.JobPair) string {
+	from, to := jp.From, jp.To
+	return handover.Label(jp.FromName, &from) + " → " + handover.Label(jp.ToName, &to)
+}
+
+// ResultJSON writes the result of a run, resume or undo as
+// {"job": 7, "pairs": 3, "done": 2, "failed": 1, "audit": "path"}.
+func ResultJSON(w io.Writer, res handover.Result) error {
+	return writeJSON(w, res)
+}
+
+// toJSONJob truncates the start time to the second, so that it marshals as
+// plain RFC 3339 ("2025-03-14T22:05:09Z") which every consumer parses.
+func toJSONJob(j handover.Job) handover.Job {
+	j.Started = j.Started.Truncate(time.Second)
+	return j
+}
+
+// JobsJSON writes the jobs as a JSON array in the order given (the ledger
+// lists newest first), each as PRODUCT.md specifies.
+func JobsJSON(w io.Writer, jobs []handover.Job) error {
+	out := make([]handover.Job, len(jobs))
+	for i, j := range jobs {
+		out[i] = toJSONJob(j)
+	}
+	return writeJSON(w, out)
+}
+
+// JobsText writes the jobs as a table, in the order given.
+func JobsText(w io.Writer, jobs []handover.Job) error {
+	if len(jobs) == 0 {
+		_, err := io.WriteString(w, "No jobs yet.\n")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	ew := &errWriter{w: tw}
+	ew.printf("JOB\tKIND\tSTATUS\tOPERATOR\tSTARTED\tPAIRS\tDONE\tFAILED\n")
+	for _, j := range jobs {
+		ew.printf("%d\t%s\t%s\t%d\t%s\t%d\t%d\t%d\n", j.ID, j.Kind, j.Status, j.Operator,
+			j.Started.Format(time.RFC3339), j.Pairs, j.Done, j.Failed)
+	}
+	if ew.err != nil {
+		return ew.err
+	}
+	return tw.Flush()
+}
+
+// ShowJSON writes one job and its pairs as {"job": {...}, "pairs": [...]}.
+func ShowJSON(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
+	out := make([]handover.JobPair, len(pairs))
+	for i, jp := range pairs {
+		if jp.Moves == nil {
+			jp.Moves = []handover.Move{}
+		}
+		if jp.At != nil {
+			at := jp.At.Truncate(time.Second)
+			jp.At = &at
+		}
+		out[i] = jp
+	}
+	return writeJSON(w, struct {
+		Job   handover.Job       `json:"job"`
+		Pairs []handover.JobPair `json:"pairs"`
+	}{toJSONJob(job), out})
+}
+
+// ShowText writes one job and, per pair, its status, error and the rows of
+// each data type it moved and overwrote.
+func ShowText(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
+	ew := &errWriter{w: w}
+	ew.printf("Job %d  %s  %s  operator %d  started %s\n", job.ID, job.Kind, job.Status,
+		job.Operator, job.Started.Format(time.RFC3339))
+	if job.Finished != nil {
+		ew.printf("Finished %s\n", job.Finished.Format(time.RFC3339))
+	}
+	if job.File != "" {
+		ew.printf("File %s\n", Clean(job.File))
+	}
+	ew.printf("%s: %d done, %d failed\n", plural(job.Pairs, "pair", "pairs"), job.Done, job.Failed)
+	for _, jp := range pairs {
+		ew.printf("\n")
+		writeJobPair(ew, jp)
+	}
+	return ew.err
+}
+
+func writeJobPair(ew *errWriter, jp handover.JobPair) {
+	head := pairArrow(jp) + "  " + string(jp.Status)
+	if jp.Row > 0 {
+		head = "Row " + strconv.Itoa(jp.Row) + "  " + head
+	}
+	ew.printf("%s\n", Clean(head))
+	if jp.Error != nil {
+		ew.printf("  error   %s\n", Clean(jp.Error.String()))
+	}
+	switch jp.Status {
+	case handover.PairDone, handover.PairUndone:
+		writeMoves(ew, jp.Moves, "moved", "target")
+	}
+}

@@ -1,0 +1,176 @@
+package audit
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"handover"
+)
+
+// PreviewJSON writes the plan as the one JSON object PRODUCT.md specifies.
+// The plan is not modified: empty issue, move and file-error lists are
+// written as [] whether or not Tally has made them non-nil.
+func PreviewJSON(w io.Writer, p *handover.Plan) error {
+	return writeJSON(w, jsonPlan(p))
+}
+
+// jsonPlan returns a shallow copy of p whose JSON lists are all non-nil.
+func jsonPlan(p *handover.Plan) *handover.Plan {
+	c := *p
+	if c.FileErrors == nil {
+		c.FileErrors = []handover.Issue{}
+	}
+	c.Rows = make([]handover.PlanRow, len(p.Rows))
+	for i, r := range p.Rows {
+		if r.Issues == nil {
+			r.Issues = []handover.Issue{}
+		}
+		if r.Moves == nil {
+			r.Moves = []handover.Move{}
+		}
+		c.Rows[i] = r
+	}
+	return &c
+}
+
+// PreviewText writes one page of the plan for a terminal: the totals and
+// "page x of y", then per pair its row, both names with the arrow, its
+// status, its issues and per data type the rows that will move and the
+// target rows overwritten, and finally what run would do. A page outside
+// the plan is a usage error naming the valid range.
+func PreviewText(w io.Writer, p *handover.Plan, page, perPage int) error {
+	if perPage < 1 {
+		return handover.Errorf(handover.ErrUsage, "--per-page must be at least 1, not %d", perPage)
+	}
+	pages := max(1, (len(p.Rows)+perPage-1)/perPage)
+	if page < 1 || page > pages {
+		return handover.Errorf(handover.ErrUsage,
+			"--page %d is out of range: this preview has pages 1 to %d at %d pairs per page", page, pages, perPage)
+	}
+	ew := &errWriter{w: w}
+	first, last := (page-1)*perPage, min(page*perPage, len(p.Rows))
+	ew.printf("%s\n", Totals(p))
+	ew.printf("Page %d of %d", page, pages)
+	if last > first {
+		ew.printf(" (pairs %d–%d of %d)", first+1, last, len(p.Rows))
+	}
+	ew.printf("\n")
+	writeFileErrors(ew, p.FileErrors)
+	for _, r := range p.Rows[first:last] {
+		ew.printf("\n")
+		writePlanRow(ew, r)
+	}
+	writeVerdict(ew, p)
+	return ew.err
+}
+
+// writeVerdict ends the preview with what run would do and what to fix.
+func writeVerdict(ew *errWriter, p *handover.Plan) {
+	if len(p.FileErrors) > 0 {
+		ew.printf("\nNothing would run. Fix the file and preview it again.\n")
+		return
+	}
+	ew.printf("\n%s\n", WouldRun(p))
+	if p.Errors > 0 {
+		ew.printf("Fix the errors (or use run --skip-invalid) before running.\n")
+	}
+}
+
+// Totals summarises a plan's verdicts: "3 pairs: 1 ok, 1 warning, 1 error".
+func Totals(p *handover.Plan) string {
+	return fmt.Sprintf("%s: %d ok, %s, %s", plural(p.Pairs, "pair", "pairs"), p.OK,
+		plural(p.Warnings, "warning", "warnings"), plural(p.Errors, "error", "errors"))
+}
+
+// WouldRun says what run would do with the plan: how many pairs would run
+// and how many rows would move and be overwritten. Rows with errors do not
+// count: they run neither without nor with --skip-invalid.
+func WouldRun(p *handover.Plan) string {
+	n, moved, over := runnable(p)
+	s := fmt.Sprintf("Run would transfer %s: %s would move, %s would be overwritten.",
+		plural(n, "pair", "pairs"), plural(moved, "row", "rows"), plural(over, "target row", "target rows"))
+	if p.Errors > 0 {
+		s += fmt.Sprintf(" %s with errors would not run.", plural(p.Errors, "pair", "pairs"))
+	}
+	return s
+}
+
+// runnable counts the runnable pairs of p and the rows they move and
+// overwrite.
+func runnable(p *handover.Plan) (pairs int, moved, overwritten int64) {
+	for _, r := range p.Rows {
+		if !r.Runnable() {
+			continue
+		}
+		m, o := totals(r.Moves)
+		pairs, moved, overwritten = pairs+1, moved+m, overwritten+o
+	}
+	return pairs, moved, overwritten
+}
+
+func writeFileErrors(ew *errWriter, issues []handover.Issue) {
+	if len(issues) == 0 {
+		return
+	}
+	ew.printf("\nThe file was rejected:\n")
+	for _, is := range issues {
+		ew.printf("  error   %s\n", Clean(is.String()))
+	}
+}
+
+// writePlanRow writes one pair: "Row 5  John Smith (19) → Jenny Andrews (11)  ok",
+// its issues, and its moves.
+func writePlanRow(ew *errWriter, r handover.PlanRow) {
+	ew.printf("Row %d  %s  %s\n", r.Row, Clean(r.Arrow()), r.Status)
+	for _, is := range r.Issues {
+		level := "error"
+		if is.Code.IsWarning() {
+			level = "warning"
+		}
+		ew.printf("  %-7s %s\n", level, Clean(is.String()))
+	}
+	if !r.Runnable() {
+		ew.printf("  nothing will move until the errors are fixed\n")
+		return
+	}
+	writeMoves(ew, r.Moves, "to move", "target")
+}
+
+// writeMoves writes one line per data type that moves or overwrites rows,
+// or "nothing to move".
+func writeMoves(ew *errWriter, moves []handover.Move, verb, whose string) {
+	shown := 0
+	for _, m := range moves {
+		if m.Rows == 0 && m.Overwritten == 0 {
+			continue
+		}
+		shown++
+		line := plural(m.Rows, "row", "rows") + " " + verb
+		if m.Overwritten > 0 {
+			line += ", " + plural(m.Overwritten, whose+" row", whose+" rows") + " overwritten"
+		}
+		ew.printf("  %-*s %s\n", nameWidth, typeName(m.Type)+":", line)
+	}
+	if shown == 0 {
+		ew.printf("  nothing %s\n", verb)
+	}
+}
+
+// nameWidth fits the longest data type name and its colon.
+var nameWidth = func() int {
+	n := 0
+	for _, t := range handover.Catalog {
+		n = max(n, len([]rune(t.Name))+1)
+	}
+	return n
+}()
+
+// typeName returns the human name of a data type, or the table name when
+// the catalog does not know it.
+func typeName(table string) string {
+	if t, ok := handover.LookupType(table); ok {
+		return t.Name
+	}
+	return strings.TrimSpace(table)
+}
