@@ -1,0 +1,127 @@
+// Package engine is the tool's database side: it opens PostgreSQL or the
+// embedded SQLite file, creates the bundled schema, answers the directory
+// questions validation asks, predicts and executes handovers in journaled
+// chunks, and keeps the job ledger that resume and undo rely on.
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // PostgreSQL driver "postgres"
+	"github.com/rs/zerolog"
+	_ "modernc.org/sqlite" // embedded SQLite driver "sqlite"
+
+	"handover"
+)
+
+func init() {
+	// sqlx does not know modernc's driver name; it takes ? placeholders.
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// DB is an open handover database.
+type DB struct {
+	db      *sqlx.DB
+	dialect dialect
+	DSN     string
+	// Log receives internal detail; it defaults to a no-op logger.
+	Log zerolog.Logger
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than an
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
+		strings.Contains(dsn, "host=") || strings.Contains(dsn, "dbname=")
+}
+
+// Open connects to dsn: a postgres:// URL or key=value string for PostgreSQL,
+// anything else is an SQLite file path. It does not create the schema.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	d := dialect(sqliteDialect{})
+	if IsPostgres(dsn) {
+		d = postgresDialect{}
+	}
+	raw, err := sql.Open(d.driver(), d.connString(dsn))
+	if err != nil {
+		return nil, unavailable(dsn, err)
+	}
+	db := &DB{db: sqlx.NewDb(raw, d.driver()), dialect: d, DSN: dsn, Log: zerolog.Nop(), Now: time.Now}
+	d.configure(raw)
+	if err := raw.PingContext(ctx); err != nil {
+		raw.Close()
+		return nil, unavailable(dsn, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Dialect returns "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.dialect.driver() }
+
+// SQL returns the underlying handle, for tests and benchmarks.
+func (db *DB) SQL() *sqlx.DB { return db.db }
+
+func unavailable(dsn string, err error) error {
+	return &handover.Error{Code: handover.ErrUnavailable,
+		Message: fmt.Sprintf("cannot reach the database %s: %v; check --db (or HANDOVER_DB) and that the server is running", redact(dsn), err)}
+}
+
+// redact hides a password in a DSN before it is shown.
+func redact(dsn string) string {
+	if i := strings.Index(dsn, "://"); i >= 0 {
+		if at := strings.LastIndex(dsn, "@"); at > i {
+			cred := dsn[i+3 : at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return dsn[:i+3] + cred[:c] + ":****" + dsn[at:]
+			}
+		}
+	}
+	return dsn
+}
+
+// withTx runs fn in a transaction: commit when fn succeeds, rollback
+// otherwise.
+func (db *DB) withTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.dialect.txSetup(ctx, tx); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// rebind turns ? placeholders into the dialect's.
+func (db *DB) rebind(q string) string { return db.db.Rebind(q) }
+
+// isNoRows reports whether err is sql.ErrNoRows.
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// queryer is what read helpers need: a *sqlx.DB or a *sqlx.Tx.
+type queryer interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// stamp renders t as stored in the ledger: RFC 3339 in UTC, which both
+// backends accept and SQLite sorts correctly as text.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"handover"
+)
+
+// dialect holds everything that differs between PostgreSQL and SQLite. All
+// executing code is shared; only these statements and settings differ.
+type dialect interface {
+	driver() string
+	connString(dsn string) string
+	configure(db *sql.DB)
+	// txSetup runs at the start of every transaction (timeouts).
+	txSetup(ctx context.Context, tx *sqlx.Tx) error
+	// lockSchema serialises concurrent Init calls.
+	lockSchema(ctx context.Context, tx *sqlx.Tx) error
+	// idsIn returns a condition "col is one of the IDs in the single
+	// parameter", and the parameter for ids.
+	idsIn(col string) string
+	idsArg(ids []int64) any
+	// chunk makes the pairs of a chunk available as the relation
+	// p(pair_id, src, dst) inside tx and returns a WITH clause for it and its
+	// arguments, to be placed first in a statement.
+	chunk(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) (with string, args []any, err error)
+	// move reassigns every row of t whose col is a chunk source to the
+	// pair's target, journaling the moved keys per pair in handover_moves.
+	move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error
+	// overwrite archives and deletes the target rows of t for every pair
+	// whose source has at least one row of t, recording the counts.
+	overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error
+}
+
+// chunkPair is one pair of a chunk, keyed by its ledger record.
+type chunkPair struct {
+	ID       int64
+	From, To int64
+}
+
+// chunkSQL is a prepared chunk: the WITH clause defining p and its args.
+type chunkSQL struct {
+	job  int64
+	with string
+	args []any
+}
+
+func (c chunkSQL) argsWith(more ...any) []any {
+	return append(append([]any{}, c.args...), more...)
+}
+
+// columnList renders t's columns with an optional prefix ("t.").
+func columnList(t handover.DataType, prefix string) string {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = prefix + c
+	}
+	return strings.Join(cols, ", ")
+}
+
+// archiveTable names the table holding overwritten rows of t.
+func archiveTable(t handover.DataType) string { return "handover_archive_" + t.Table }
+
+type postgresDialect struct{}
+
+func (postgresDialect) driver() string             { return "postgres" }
+func (postgresDialect) connString(d string) string { return d }
+func (postgresDialect) configure(db *sql.DB)       { db.SetMaxOpenConns(8) }
+
+func (postgresDialect) txSetup(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = '%dms'; SET LOCAL statement_timeout = '%dms'`,
+		LockTimeout.Milliseconds(), StatementTimeout.Milliseconds()))
+	return err
+}
+
+func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7244, 0)`)
+	return err
+}
+
+func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
+func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
+
+func (postgresDialect) chunk(_ context.Context, _ *sqlx.Tx, pairs []chunkPair) (string, []any, error) {
+	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
+	for i, p := range pairs {
+		ids[i], src[i], dst[i] = p.ID, p.From, p.To
+	}
+	with := `WITH p AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS u(pair_id, src, dst))`
+	return with, []any{pq.Array(ids), pq.Array(src), pq.Array(dst)}, nil
+}
+
+func (postgresDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
+	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k)
+INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
+SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k) FROM m GROUP BY pair_id`,
+		c.with, t.Table, col, col, t.Key())
+	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, t.Table, col)...)
+	return err
+}
+
+func (postgresDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error {
+	owner := t.Owners[0]
+	q := fmt.Sprintf(`%s, d AS (DELETE FROM %s t USING p WHERE t.%s = p.dst
+    AND EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src) RETURNING p.pair_id, %s),
+a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
+INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
+SELECT ?, pair_id, ?, '', 0, count(*), NULL FROM d GROUP BY pair_id`,
+		c.with, t.Table, owner, t.Table, owner, columnList(t, "t."),
+		archiveTable(t), columnList(t, ""), columnList(t, ""))
+	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, c.job, t.Table)...)
+	return err
+}
+
+type sqliteDialect struct{}
+
+func (sqliteDialect) driver() string { return "sqlite" }
+
+func (sqliteDialect) connString(path string) string {
+	if strings.HasPrefix(path, "file:") {
+		return path
+	}
+	return "file:" + path + "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+}
+
+func (sqliteDialect) configure(db *sql.DB) { db.SetMaxOpenConns(4) }
+
+func (sqliteDialect) txSetup(context.Context, *sqlx.Tx) error    { return nil }
+func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
+
+func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+
+func (sqliteDialect) idsArg(ids []int64) any {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprint(&b, id)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+func (sqliteDialect) chunk(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) (string, []any, error) {
+	stmts := []string{
+		`CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id INTEGER PRIMARY KEY, src INTEGER NOT NULL UNIQUE, dst INTEGER NOT NULL UNIQUE)`,
+		`DELETE FROM temp.handover_chunk`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return "", nil, fmt.Errorf("prepare chunk: %w", err)
+		}
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO temp.handover_chunk (pair_id, src, dst) VALUES (?, ?, ?)`)
+	if err != nil {
+		return "", nil, err
+	}
+	defer ins.Close()
+	for _, p := range pairs {
+		if _, err := ins.ExecContext(ctx, p.ID, p.From, p.To); err != nil {
+			return "", nil, fmt.Errorf("load chunk pair %d: %w", p.ID, err)
+		}
+	}
+	return `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`, nil, nil
+}
+
+func (sqliteDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
+	key := "t." + t.Key()
+	if t.Key() == col { // the key itself changes: journal the new key
+		key = "p.dst"
+	}
+	journal := fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
+SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
+		c.with, key, t.Table, col)
+	if _, err := tx.ExecContext(ctx, journal, c.argsWith(c.job, t.Table, col)...); err != nil {
+		return err
+	}
+	update := fmt.Sprintf(`%s UPDATE %s SET %s = p.dst FROM p WHERE %s.%s = p.src`, c.with, t.Table, col, t.Table, col)
+	_, err := tx.ExecContext(ctx, update, c.args...)
+	return err
+}
+
+func (sqliteDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error {
+	owner := t.Owners[0]
+	hasSource := fmt.Sprintf(`EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src)`, t.Table, owner)
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{fmt.Sprintf(`%s INSERT INTO %s (job_id, pair_id, %s) SELECT ?, p.pair_id, %s FROM %s t JOIN p ON t.%s = p.dst WHERE %s`,
+			c.with, archiveTable(t), columnList(t, ""), columnList(t, "t."), t.Table, owner, hasSource), c.argsWith(c.job)},
+		{fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
+SELECT ?, a.pair_id, ?, '', 0, count(*), NULL FROM %s a JOIN p ON a.pair_id = p.pair_id GROUP BY a.pair_id`,
+			c.with, archiveTable(t)), c.argsWith(c.job, t.Table)},
+		{fmt.Sprintf(`%s DELETE FROM %s WHERE %s IN (SELECT p.dst FROM p WHERE %s)`, c.with, t.Table, owner, hasSource), c.args},
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

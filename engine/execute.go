@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"handover"
+)
+
+// Execute applies every pending pair of a job, ChunkSize pairs to a
+// transaction. Each chunk moves its pairs' rows with set-based statements,
+// journals what it changed and marks its pairs done, all in one
+// transaction. A chunk that fails is split until the failing pair is
+// isolated and recorded failed, so every pair stays all-or-nothing. onPair,
+// if set, is called for every pair as it finishes.
+func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+	var opts RunOptions
+	_ = json.Unmarshal([]byte(job.Options), &opts)
+	pending, err := db.pendingPairs(ctx, job.ID)
+	if err != nil {
+		return handover.Result{}, err
+	}
+	x := executor{db: db, job: job.ID, opts: opts, onPair: onPair}
+	for start := 0; start < len(pending); start += ChunkSize {
+		end := min(start+ChunkSize, len(pending))
+		if err := x.run(ctx, pending[start:end]); err != nil {
+			db.markInterrupted(job.ID)
+			return handover.Result{}, err
+		}
+	}
+	if _, err := db.finishJob(ctx, job.ID); err != nil {
+		return handover.Result{}, err
+	}
+	return db.result(ctx, job.ID)
+}
+
+// executor applies chunks of one job.
+type executor struct {
+	db     *DB
+	job    int64
+	opts   RunOptions
+	onPair func(handover.JobPair)
+}
+
+// run applies a chunk, splitting it on failure until the failing pair is
+// found. Only errors that stop the whole job are returned.
+func (x executor) run(ctx context.Context, pairs []chunkPair) error {
+	err := retry(ctx, x.db, func() error { return x.db.withTx(ctx, func(tx *sqlx.Tx) error { return x.apply(ctx, tx, pairs) }) })
+	switch {
+	case err == nil:
+		return x.report(ctx, pairs)
+	case fatal(ctx, err):
+		return err
+	case len(pairs) == 1:
+		if err := x.db.failPair(ctx, pairs[0].ID, err); err != nil {
+			return err
+		}
+		return x.report(ctx, pairs)
+	}
+	half := len(pairs) / 2
+	if err := x.run(ctx, pairs[:half]); err != nil {
+		return err
+	}
+	return x.run(ctx, pairs[half:])
+}
+
+// apply moves a chunk's data inside tx, data types in catalog order so that
+// every job takes its locks in one fixed table order.
+func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) error {
+	d := x.db.dialect
+	with, args, err := d.chunk(ctx, tx, pairs)
+	if err != nil {
+		return err
+	}
+	c := chunkSQL{job: x.job, with: with, args: args}
+	for _, t := range handover.Catalog {
+		if t.Mode == handover.Overwrite {
+			if err := d.overwrite(ctx, tx, c, t); err != nil {
+				return fmt.Errorf("overwrite %s: %w", t.Table, err)
+			}
+		}
+		for _, col := range t.Owners {
+			if err := d.move(ctx, tx, c, t, col); err != nil {
+				return fmt.Errorf("move %s.%s: %w", t.Table, col, err)
+			}
+		}
+	}
+	return x.markDone(ctx, tx, pairs)
+}
+
+// markDone records the chunk's pairs done (and deactivates sources when
+// asked) in the same transaction as their data.
+func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) error {
+	d := x.db.dialect
+	ids, srcs := make([]int64, len(pairs)), make([]int64, len(pairs))
+	for i, p := range pairs {
+		ids[i], srcs[i] = p.ID, p.From
+	}
+	if x.opts.DeactivateSource {
+		q := `UPDATE users SET active = ? WHERE ` + d.idsIn("id")
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), false, d.idsArg(srcs)); err != nil {
+			return fmt.Errorf("deactivate sources: %w", err)
+		}
+	}
+	q := `UPDATE handover_pairs SET status = 'done', done_at = ? WHERE status = 'pending' AND ` + d.idsIn("id")
+	res, err := tx.ExecContext(ctx, tx.Rebind(q), stamp(x.db.Now()), d.idsArg(ids))
+	if err != nil {
+		return fmt.Errorf("record pairs done: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(pairs)) {
+		return fmt.Errorf("record pairs done: %d of %d pairs were still pending", n, len(pairs))
+	}
+	return nil
+}
+
+// report tells onPair how each pair of a finished chunk ended.
+func (x executor) report(ctx context.Context, pairs []chunkPair) error {
+	if x.onPair == nil {
+		return nil
+	}
+	ids := make([]int64, len(pairs))
+	for i, p := range pairs {
+		ids[i] = p.ID
+	}
+	recs, err := x.db.pairsWhere(ctx, x.db.dialect.idsIn("p.id"), x.db.dialect.idsArg(ids))
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		x.onPair(r)
+	}
+	return nil
+}
+
+// failPair records a pair as failed, with the database's reason.
+func (db *DB) failPair(ctx context.Context, pairID int64, cause error) error {
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_pairs SET status = 'failed', error_code = ?, error_message = ?, done_at = ?
+WHERE id = ? AND status = 'pending'`), handover.TransferFailed, "nothing was changed for this pair: "+cause.Error(), stamp(db.Now()), pairID)
+	if err != nil {
+		return fmt.Errorf("record pair %d failed: %w", pairID, err)
+	}
+	return nil
+}
+
+// markInterrupted records that a job stopped before finishing, so that it is
+// resumed rather than run again. It uses a fresh context: the job's own may
+// be the reason it stopped.
+func (db *DB) markInterrupted(jobID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), LockTimeout)
+	defer cancel()
+	if err := db.setJobStatus(ctx, jobID, handover.JobInterrupted); err != nil {
+		db.Log.Warn().Err(err).Int64("job", jobID).Msg("could not mark job interrupted; the next run on this tenant will")
+	}
+}
+
+// fatal reports whether err stops the whole job rather than one pair: the
+// job was cancelled or the database went away.
+func fatal(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	return handover.ErrorCode(err) == handover.ErrUnavailable || isConnectionError(err)
+}

@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"handover"
+)
+
+// RunOptions are the choices an operator made for a run.
+type RunOptions struct {
+	DeactivateSource bool `json:"deactivate_source,omitempty"`
+	SkipInvalid      bool `json:"skip_invalid,omitempty"`
+}
+
+// uploadShape is what a job keeps of its upload so that an audit file can be
+// written in the upload's own format even on resume.
+type uploadShape struct {
+	Header  []string        `json:"header"`
+	Format  handover.Format `json:"format"`
+	FromCol int             `json:"from_col"`
+	ToCol   int             `json:"to_col"`
+	NameCol int             `json:"name_col"`
+}
+
+// CreateJob records a run in the ledger: the job and one record per pair.
+// Runnable pairs are pending; error rows (kept with --skip-invalid) are
+// recorded failed with their issues. A pair repeated in the file is
+// recorded once.
+func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts RunOptions) (handover.Job, error) {
+	job := handover.Job{Kind: handover.KindRun, Status: handover.JobRunning, Tenant: plan.Operator.TenantID,
+		Operator: plan.Operator.ID, Started: db.Now().UTC()}
+	optJSON, _ := json.Marshal(opts)
+	var shape []byte
+	if up := plan.Upload; up != nil {
+		job.File, job.SHA256 = up.Name, up.SHA256
+		shape, _ = json.Marshal(uploadShape{up.Header, up.Format, up.FromCol, up.ToCol, up.NameCol})
+	}
+	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.insertJob(ctx, tx, &job, string(optJSON), string(shape)); err != nil {
+			return err
+		}
+		return db.insertPairs(ctx, tx, job.ID, plan.Rows)
+	})
+	return job, err
+}
+
+func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, opts, shape string) error {
+	if shape == "" {
+		shape = "{}"
+	}
+	err := tx.GetContext(ctx, &job.ID, tx.Rebind(`INSERT INTO handover_jobs
+(tenant_id, operator_id, kind, status, file_name, file_sha256, options, upload, undo_of, started_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		job.Tenant, job.Operator, job.Kind, job.Status, job.File, job.SHA256, opts, shape, job.UndoOf, stamp(job.Started))
+	if err != nil {
+		return fmt.Errorf("record job: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, rows []handover.PlanRow) error {
+	stmt, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
+(job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	seen := make(map[handover.Pair]bool, len(rows))
+	for _, r := range rows {
+		p, _ := r.Pair()
+		if r.Runnable() && seen[p] {
+			continue
+		}
+		seen[p] = true
+		status, issue := handover.PairPending, handover.Issue{}
+		if !r.Runnable() {
+			status, issue = handover.PairFailed, firstError(r.Issues)
+		}
+		record, _ := json.Marshal(r.Record)
+		if _, err := stmt.ExecContext(ctx, jobID, r.Row, p.From, p.To, r.FromName, r.ToName,
+			status, issue.Code, issue.Message, string(record)); err != nil {
+			return fmt.Errorf("record pair on row %d: %w", r.Row, err)
+		}
+	}
+	return nil
+}
+
+// firstError returns the issues that make a row an error, joined into one.
+func firstError(issues []handover.Issue) handover.Issue {
+	var out handover.Issue
+	for _, i := range issues {
+		if i.Code.IsWarning() {
+			continue
+		}
+		if out.Code == "" {
+			out = i
+			continue
+		}
+		out.Message += "; " + string(i.Code) + ": " + i.Message
+	}
+	return out
+}
+
+// Job returns one job of the tenant with its totals.
+func (db *DB) Job(ctx context.Context, tenant, id int64) (handover.Job, error) {
+	jobs, err := db.listJobs(ctx, `j.tenant_id = ? AND j.id = ?`, tenant, id)
+	if err != nil {
+		return handover.Job{}, err
+	}
+	if len(jobs) == 0 {
+		return handover.Job{}, handover.Errorf(handover.ErrNotFound, "job %d not found in your tenant; list jobs with `handover jobs`", id)
+	}
+	return jobs[0], nil
+}
+
+// Jobs lists the tenant's most recent jobs, newest first.
+func (db *DB) Jobs(ctx context.Context, tenant int64, limit int) ([]handover.Job, error) {
+	return db.listJobs(ctx, fmt.Sprintf(`j.tenant_id = ? ORDER BY j.id DESC LIMIT %d`, limit), tenant)
+}
+
+func (db *DB) listJobs(ctx context.Context, where string, args ...any) ([]handover.Job, error) {
+	var rows []struct {
+		ID       int64     `db:"id"`
+		Tenant   int64     `db:"tenant_id"`
+		Operator int64     `db:"operator_id"`
+		Kind     string    `db:"kind"`
+		Status   string    `db:"status"`
+		File     string    `db:"file_name"`
+		SHA      string    `db:"file_sha256"`
+		Options  string    `db:"options"`
+		UndoOf   *int64    `db:"undo_of"`
+		Started  timestamp `db:"started_at"`
+		Finished timestamp `db:"finished_at"`
+		Pairs    int       `db:"pairs"`
+		Done     int       `db:"done"`
+		Failed   int       `db:"failed"`
+	}
+	q := `SELECT j.id, j.tenant_id, j.operator_id, j.kind, j.status, j.file_name, j.file_sha256, j.options, j.undo_of,
+ j.started_at, j.finished_at,
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id) AS pairs,
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status IN ('done', 'undone')) AS done,
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status = 'failed') AS failed
+FROM handover_jobs j WHERE ` + where
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	jobs := make([]handover.Job, len(rows))
+	for i, r := range rows {
+		jobs[i] = handover.Job{ID: r.ID, Tenant: r.Tenant, Operator: r.Operator, Kind: handover.JobKind(r.Kind),
+			Status: handover.JobStatus(r.Status), File: r.File, SHA256: r.SHA, Options: r.Options, UndoOf: r.UndoOf,
+			Started: r.Started.Time, Pairs: r.Pairs, Done: r.Done, Failed: r.Failed}
+		if !r.Finished.IsZero() {
+			f := r.Finished.Time
+			jobs[i].Finished = &f
+		}
+	}
+	return jobs, nil
+}
+
+// finishJob sets a job's final status from its pairs.
+func (db *DB) finishJob(ctx context.Context, jobID int64) (handover.JobStatus, error) {
+	status := handover.JobDone
+	var failed int
+	if err := db.db.GetContext(ctx, &failed, db.rebind(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = 'failed'`), jobID); err != nil {
+		return "", fmt.Errorf("count failed pairs of job %d: %w", jobID, err)
+	}
+	if failed > 0 {
+		status = handover.JobFailed
+	}
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_jobs SET status = ?, finished_at = ? WHERE id = ?`),
+		status, stamp(db.Now()), jobID)
+	if err != nil {
+		return "", fmt.Errorf("finish job %d: %w", jobID, err)
+	}
+	return status, nil
+}
+
+// setJobStatus records a job's status (e.g. interrupted).
+func (db *DB) setJobStatus(ctx context.Context, jobID int64, status handover.JobStatus) error {
+	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_jobs SET status = ? WHERE id = ?`), status, jobID)
+	return err
+}

@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"handover"
+)
+
+// pendingPairs returns a job's pairs not yet applied, in ledger order.
+func (db *DB) pendingPairs(ctx context.Context, jobID int64) ([]chunkPair, error) {
+	var rows []struct {
+		ID   int64 `db:"id"`
+		From int64 `db:"from_id"`
+		To   int64 `db:"to_id"`
+	}
+	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id FROM handover_pairs
+WHERE job_id = ? AND status = 'pending' ORDER BY id`), jobID)
+	if err != nil {
+		return nil, fmt.Errorf("list pending pairs of job %d: %w", jobID, err)
+	}
+	out := make([]chunkPair, len(rows))
+	for i, r := range rows {
+		out[i] = chunkPair{ID: r.ID, From: r.From, To: r.To}
+	}
+	return out, nil
+}
+
+// JobPairs returns every pair record of a job with its per-type counts.
+func (db *DB) JobPairs(ctx context.Context, jobID int64) ([]handover.JobPair, error) {
+	return db.pairsWhere(ctx, "p.job_id = ?", jobID)
+}
+
+// FailedPairs returns a job's failed pair records.
+func (db *DB) FailedPairs(ctx context.Context, jobID int64) ([]handover.JobPair, error) {
+	return db.pairsWhere(ctx, "p.job_id = ? AND p.status = 'failed'", jobID)
+}
+
+type pairRow struct {
+	ID       int64     `db:"id"`
+	Line     int       `db:"line"`
+	From     int64     `db:"from_id"`
+	To       int64     `db:"to_id"`
+	FromName string    `db:"from_name"`
+	ToName   string    `db:"to_name"`
+	Status   string    `db:"status"`
+	Code     string    `db:"error_code"`
+	Message  string    `db:"error_message"`
+	Record   string    `db:"record"`
+	At       timestamp `db:"done_at"`
+}
+
+// pairsWhere loads pair records matching where, with their moves, in two
+// queries.
+func (db *DB) pairsWhere(ctx context.Context, where string, args ...any) ([]handover.JobPair, error) {
+	var rows []pairRow
+	q := `SELECT p.id, p.line, p.from_id, p.to_id, p.from_name, p.to_name, p.status, p.error_code, p.error_message,
+p.record, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY p.id`
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("read pairs: %w", err)
+	}
+	moves, err := db.movesWhere(ctx, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]handover.JobPair, len(rows))
+	for i, r := range rows {
+		out[i] = r.jobPair(moves[r.ID])
+	}
+	return out, nil
+}
+
+func (r pairRow) jobPair(moves []handover.Move) handover.JobPair {
+	p := handover.JobPair{ID: r.ID, Row: r.Line, From: r.From, FromName: r.FromName, To: r.To, ToName: r.ToName,
+		Status: handover.PairStatus(r.Status), Moves: moves}
+	if p.Moves == nil {
+		p.Moves = []handover.Move{}
+	}
+	if r.Code != "" {
+		p.Error = &handover.Issue{Code: handover.Code(r.Code), Message: r.Message}
+	}
+	if !r.At.IsZero() {
+		at := r.At.Time
+		p.At = &at
+	}
+	_ = json.Unmarshal([]byte(r.Record), &p.Record)
+	return p
+}
+
+// movesWhere sums the journal per pair and data type, in catalog order.
+func (db *DB) movesWhere(ctx context.Context, where string, args ...any) (map[int64][]handover.Move, error) {
+	var rows []struct {
+		Pair        int64  `db:"pair_id"`
+		Type        string `db:"data_type"`
+		Moved       int64  `db:"moved"`
+		Overwritten int64  `db:"overwritten"`
+	}
+	q := `SELECT m.pair_id, m.data_type, sum(m.moved) AS moved, sum(m.overwritten) AS overwritten
+FROM handover_moves m JOIN handover_pairs p ON p.id = m.pair_id WHERE ` + where + ` GROUP BY m.pair_id, m.data_type`
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("read moves: %w", err)
+	}
+	byPair := make(map[int64]map[string]handover.Move)
+	for _, r := range rows {
+		if byPair[r.Pair] == nil {
+			byPair[r.Pair] = make(map[string]handover.Move)
+		}
+		t, _ := handover.LookupType(r.Type)
+		byPair[r.Pair][r.Type] = handover.Move{Type: r.Type, Mode: t.Mode, Rows: r.Moved, Overwritten: r.Overwritten}
+	}
+	out := make(map[int64][]handover.Move, len(byPair))
+	for id, m := range byPair {
+		for _, t := range handover.Catalog {
+			if mv, ok := m[t.Table]; ok && (mv.Rows > 0 || mv.Overwritten > 0) {
+				out[id] = append(out[id], mv)
+			}
+		}
+	}
+	return out, nil
+}
+
+// result summarises a job for the command's output.
+func (db *DB) result(ctx context.Context, jobID int64) (handover.Result, error) {
+	var r struct {
+		Pairs  int `db:"pairs"`
+		Done   int `db:"done"`
+		Failed int `db:"failed"`
+	}
+	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT count(*) AS pairs,
+ COALESCE(sum(CASE WHEN status IN ('done', 'undone') THEN 1 ELSE 0 END), 0) AS done,
+ COALESCE(sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed
+FROM handover_pairs WHERE job_id = ?`), jobID)
+	if err != nil {
+		return handover.Result{}, fmt.Errorf("summarise job %d: %w", jobID, err)
+	}
+	return handover.Result{Job: jobID, Pairs: r.Pairs, Done: r.Done, Failed: r.Failed}, nil
+}

@@ -1,0 +1,19 @@
+package engine
+
+import "time"
+
+// Settings that keep a job from hanging behind application traffic and set
+// how many pairs go into one transaction. They are variables so that tests
+// and benchmarks can change them.
+var (
+	// LockTimeout bounds how long one statement waits for a row lock
+	// (PostgreSQL lock_timeout); a timeout is retried as transient.
+	LockTimeout = 5 * time.Second
+	// StatementTimeout bounds one statement (PostgreSQL statement_timeout).
+	StatementTimeout = 10 * time.Minute
+	// ChunkSize is how many pairs are applied in one transaction. A failing
+	// chunk is split until the failing pair is isolated.
+	ChunkSize = 250
+	// Retention is how long undo journals are kept before prune removes them.
+	Retention = 30 * 24 * time.Hour
+)
