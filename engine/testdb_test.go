@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// pgEnv names the variable holding an admin DSN of a PostgreSQL server for
+// tests, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+// Tests needing PostgreSQL skip when it is unset.
+const pgEnv = "HANDOVER_TEST_PG"
+
+// backends lists the backends tests can run on: "sqlite" always,
+// "postgres" when HANDOVER_TEST_PG is set.
+func backends(tb testing.TB) []string {
+	tb.Helper()
+	if os.Getenv(pgEnv) == "" {
+		return []string{"sqlite"}
+	}
+	return []string{"sqlite", "postgres"}
+}
+
+// eachBackend runs fn as a parallel subtest named after each available
+// backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
+	t.Helper()
+	for _, b := range backends(t) {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b)
+		})
+	}
+}
+
+// MustOpenDB opens a fresh, empty database on backend ("sqlite" or
+// "postgres") with the schema created, and closes and removes it when the
+// test ends. It skips the test for "postgres" when HANDOVER_TEST_PG is unset.
+func MustOpenDB(tb testing.TB, backend string) *DB {
+	tb.Helper()
+	db := MustOpenEmptyDB(tb, backend)
+	if err := db.Init(context.Background()); err != nil {
+		tb.Fatalf("init %s: %v", backend, err)
+	}
+	return db
+}
+
+// MustOpenEmptyDB is MustOpenDB without the schema.
+func MustOpenEmptyDB(tb testing.TB, backend string) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), MustCreateDSN(tb, backend))
+	if err != nil {
+		tb.Fatalf("open %s: %v", backend, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MustCreateDSN creates a fresh, empty database on backend and returns its
+// DSN; the database is removed when the test ends (after any Close
+// registered later). SQLite databases are files in tb.TempDir().
+func MustCreateDSN(tb testing.TB, backend string) string {
+	tb.Helper()
+	switch backend {
+	case "sqlite":
+		return filepath.Join(tb.TempDir(), "handover.db")
+	case "postgres":
+		return mustCreatePostgres(tb, "")
+	}
+	tb.Fatalf("unknown backend %q", backend)
+	return ""
+}
+
+// mustCreatePostgres creates database handover_t_<random> on the server
+// named by HANDOVER_TEST_PG, as a copy of template when template is not
+// empty, and drops it (forcing connections closed) in tb.Cleanup.
+func mustCreatePostgres(tb testing.TB, template string) string {
+	tb.Helper()
+	admin := os.Getenv(pgEnv)
+	if admin == "" {
+		tb.Skip(pgEnv + " is not set")
+	}
+	name := "handover_t_" + randomHex(tb, 8)
+	q := "CREATE DATABASE " + name
+	if template != "" {
+		q += " TEMPLATE " + template
+	}
+	mustAdminExec(tb, admin, q)
+	tb.Cleanup(func() { mustAdminExec(tb, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	return withDBName(tb, admin, name)
+}
+
+// mustAdminExec runs one statement on the HANDOVER_TEST_PG database.
+func mustAdminExec(tb testing.TB, admin, q string) {
+	tb.Helper()
+	db, err := sqlx.Open("postgres", admin)
+	if err != nil {
+		tb.Fatalf("open %s: %v", pgEnv, err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(q); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+}
+
+// withDBName returns the PostgreSQL DSN dsn pointing at database name; it
+// accepts URLs and key=value strings.
+func withDBName(tb testing.TB, dsn, name string) string {
+	tb.Helper()
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " dbname=" + name // lib/pq: the last setting wins
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", pgEnv, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(tb testing.TB, n int) string {
+	tb.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// TestMustOpenDB checks the helpers themselves: a fresh database with the
+// schema on every available backend.
+func TestMustOpenDB(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		if db.Dialect() != backend {
+			t.Fatalf("dialect %q, want %q", db.Dialect(), backend)
+		}
+		v, err := db.SchemaVersion(context.Background())
+		if err != nil || v == 0 {
+			t.Fatalf("schema version %d, %v; want > 0", v, err)
+		}
+		var n int
+		if err := db.SQL().Get(&n, `SELECT count(*) FROM users`); err != nil || n != 0 {
+			t.Fatalf("users: %d, %v; want an empty table", n, err)
+		}
+	})
+}
