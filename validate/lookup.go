@@ -51,11 +51,11 @@ func lookUp(ctx context.Context, dir handover.Directory, op handover.User, rows 
 	}
 	users, err := dir.Users(ctx, op.TenantID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("look up %d users: %w", len(ids), err)
+		return nil, fmt.Errorf("validate %d IDs: %w", len(ids), err)
 	}
 	teams, all, err := dir.VisibleTeams(ctx, op)
 	if err != nil {
-		return nil, fmt.Errorf("look up the teams user %d can see: %w", op.ID, err)
+		return nil, fmt.Errorf("validate view of user %d: %w", op.ID, err)
 	}
 	v.users, v.teams = users, teams
 	v.all = all || op.Role == handover.RoleTenantAdmin
@@ -85,7 +85,7 @@ func checkTransferred(ctx context.Context, dir handover.Directory, op handover.U
 	}
 	done, err := dir.Transferred(ctx, op.TenantID, pairs)
 	if err != nil {
-		return fmt.Errorf("look up earlier transfers of %d pairs: %w", len(pairs), err)
+		return fmt.Errorf("validate %d pairs against earlier jobs: %w", len(pairs), err)
 	}
 	for i := range rows {
 		p, ok := rows[i].Pair()
