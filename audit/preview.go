@@ -67,14 +67,23 @@ func PreviewText(w io.Writer, p *handover.Plan, page, perPage int) error {
 
 // writeVerdict ends the preview with what run would do and what to fix.
 func writeVerdict(ew *errWriter, p *handover.Plan) {
-	if len(p.FileErrors) > 0 {
-		ew.printf("\nNothing would run. Fix the file and preview it again.\n")
-		return
+	would, advice := verdict(p)
+	ew.printf("\n%s\n", would)
+	if advice != "" {
+		ew.printf("%s\n", advice)
 	}
-	ew.printf("\n%s\n", WouldRun(p))
-	if p.Errors > 0 {
-		ew.printf("Fix the errors (or use run --skip-invalid) before running.\n")
+}
+
+// verdict says what run would do with the plan and, when it would refuse,
+// what the admin should do first.
+func verdict(p *handover.Plan) (would, advice string) {
+	switch {
+	case len(p.FileErrors) > 0:
+		return "Nothing would run: the file was rejected.", "Fix the file and preview it again."
+	case p.Errors > 0:
+		return WouldRun(p), "Fix the errors (or use run --skip-invalid) before running."
 	}
+	return WouldRun(p), ""
 }
 
 // Totals summarises a plan's verdicts: "3 pairs: 1 ok, 1 warning, 1 error".
