@@ -39,10 +39,18 @@ func NewProgress(w io.Writer, terminal bool, log zerolog.Logger, total int) *Pro
 }
 
 // SetJob sets the job ID written with each pair event.
-func (p *Progress) SetJob(id int64) { p.job = id }
+func (p *Progress) SetJob(id int64) {
+	if p != nil {
+		p.job = id
+	}
+}
 
-// Pair records a pair that has finished, done or failed.
+// Pair records a pair that has finished, done or failed. A nil Progress
+// ignores it, so callers need not check.
 func (p *Progress) Pair(jp handover.JobPair) {
+	if p == nil {
+		return
+	}
 	moved, over := totals(jp.Moves)
 	if jp.Status == handover.PairFailed {
 		p.failed++
@@ -59,7 +67,7 @@ func (p *Progress) Pair(jp handover.JobPair) {
 
 // Finish draws the final state of the line and ends it.
 func (p *Progress) Finish() {
-	if !p.terminal {
+	if p == nil || !p.terminal {
 		return
 	}
 	p.draw(p.now())

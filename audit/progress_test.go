@@ -105,3 +105,10 @@ func TestProgressLog(t *testing.T) {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }
+
+func TestProgressNil(t *testing.T) {
+	var p *Progress
+	p.SetJob(1)
+	p.Pair(samplePairs()[0])
+	p.Finish()
+}
