@@ -34,6 +34,9 @@ type DB struct {
 	Log zerolog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// ChunkSize is how many pairs are applied in one transaction. A failing
+	// chunk is split until the failing pair is isolated.
+	ChunkSize int
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
@@ -54,7 +57,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, unavailable(dsn, err)
 	}
-	db := &DB{db: sqlx.NewDb(raw, d.driver()), dialect: d, DSN: dsn, Log: zerolog.Nop(), Now: time.Now}
+	db := &DB{db: sqlx.NewDb(raw, d.driver()), dialect: d, DSN: dsn, Log: zerolog.Nop(), Now: time.Now, ChunkSize: DefaultChunkSize}
 	d.configure(raw)
 	if err := raw.PingContext(ctx); err != nil {
 		raw.Close()

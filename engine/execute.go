@@ -11,7 +11,7 @@ import (
 	"handover"
 )
 
-// Execute applies every pending pair of a job, ChunkSize pairs to a
+// Execute applies every pending pair of a job, db.ChunkSize pairs to a
 // transaction. Each chunk moves its pairs' rows with set-based statements,
 // journals what it changed and marks its pairs done, all in one
 // transaction. A chunk that fails is split until the failing pair is
@@ -25,8 +25,9 @@ func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handove
 		return handover.Result{}, err
 	}
 	x := executor{db: db, job: job.ID, opts: opts, onPair: onPair}
-	for start := 0; start < len(pending); start += ChunkSize {
-		end := min(start+ChunkSize, len(pending))
+	size := max(db.ChunkSize, 1)
+	for start := 0; start < len(pending); start += size {
+		end := min(start+size, len(pending))
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
@@ -89,18 +90,24 @@ func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) err
 			}
 		}
 	}
-	return x.markDone(ctx, tx, pairs)
+	return x.markDone(ctx, tx, c, pairs)
 }
 
 // markDone records the chunk's pairs done (and deactivates sources when
 // asked) in the same transaction as their data.
-func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) error {
+func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, c chunkSQL, pairs []chunkPair) error {
 	d := x.db.dialect
 	ids, srcs := make([]int64, len(pairs)), make([]int64, len(pairs))
 	for i, p := range pairs {
 		ids[i], srcs[i] = p.ID, p.From
 	}
 	if x.opts.DeactivateSource {
+		// Journal which sources were active, so that undo reactivates them.
+		journal := x.db.rebind(fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
+SELECT ?, p.pair_id, 'users', 'active', 1, 0, NULL FROM p JOIN users u ON u.id = p.src WHERE u.active = ?`, c.with))
+		if _, err := tx.ExecContext(ctx, journal, c.argsWith(x.job, true)...); err != nil {
+			return fmt.Errorf("journal deactivation: %w", err)
+		}
 		q := `UPDATE users SET active = ? WHERE ` + d.idsIn("id")
 		if _, err := tx.ExecContext(ctx, tx.Rebind(q), false, d.idsArg(srcs)); err != nil {
 			return fmt.Errorf("deactivate sources: %w", err)

@@ -11,9 +11,9 @@ var (
 	LockTimeout = 5 * time.Second
 	// StatementTimeout bounds one statement (PostgreSQL statement_timeout).
 	StatementTimeout = 10 * time.Minute
-	// ChunkSize is how many pairs are applied in one transaction. A failing
-	// chunk is split until the failing pair is isolated.
-	ChunkSize = 250
+	// DefaultChunkSize is how many pairs are applied in one transaction
+	// unless DB.ChunkSize says otherwise.
+	DefaultChunkSize = 250
 	// Retention is how long undo journals are kept before prune removes them.
 	Retention = 30 * 24 * time.Hour
 )

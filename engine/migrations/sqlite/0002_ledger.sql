@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS handover_pairs (
     error_code    TEXT NOT NULL DEFAULT '',
     error_message TEXT NOT NULL DEFAULT '',
     record        TEXT NOT NULL DEFAULT '[]',
+    undo_of       INTEGER,
     done_at       TEXT
 );
 CREATE INDEX IF NOT EXISTS handover_pairs_job_idx ON handover_pairs (job_id, status);

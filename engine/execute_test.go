@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"handover"
+)
+
+func TestExecuteMovesEveryType(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		ctx := context.Background()
+		pairs := []handover.Pair{{From: 10, To: 12}, {From: 11, To: 13}, {From: 14, To: 15}}
+		before := map[int64]map[string]int64{}
+		for _, p := range pairs {
+			before[p.From], before[p.To] = owned(t, db, p.From), owned(t, db, p.To)
+		}
+		totals := snapshotCounts(t, db)
+		plan := planFor(t, db, pairs...)
+		if err := db.Predict(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		job, res := mustRun(t, db, plan, RunOptions{})
+		if res.Done != 3 || res.Failed != 0 {
+			t.Fatalf("result = %+v, want 3 done", res)
+		}
+		recs, err := db.JobPairs(ctx, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range pairs {
+			if diff := cmp.Diff(plan.Rows[i].Moves, recs[i].Moves); diff != "" {
+				t.Errorf("pair %v: predicted vs moved (-want +got):\n%s", p, diff)
+			}
+			checkPairEndState(t, db, p, before[p.From], before[p.To])
+		}
+		after := snapshotCounts(t, db)
+		for _, dt := range handover.Catalog {
+			if dt.Mode == handover.Combine && after[dt.Table] != totals[dt.Table] {
+				t.Errorf("%s: %d rows before, %d after: combine must not lose rows", dt.Table, totals[dt.Table], after[dt.Table])
+			}
+		}
+	})
+}
+
+// checkPairEndState checks what combine and overwrite promise for one pair.
+func checkPairEndState(t *testing.T, db *DB, p handover.Pair, src, dst map[string]int64) {
+	t.Helper()
+	gotSrc, gotDst := owned(t, db, p.From), owned(t, db, p.To)
+	for _, dt := range handover.Catalog {
+		for _, col := range dt.Owners {
+			k := dt.Table + "." + col
+			if gotSrc[k] != 0 {
+				t.Errorf("pair %v: source still owns %d rows of %s", p, gotSrc[k], k)
+			}
+			want := src[k] + dst[k]
+			if dt.Mode == handover.Overwrite && src[k] > 0 {
+				want = src[k]
+			}
+			if gotDst[k] != want {
+				t.Errorf("pair %v: target owns %d rows of %s, want %d (source had %d, target %d, %s)", p, gotDst[k], k, want, src[k], dst[k], dt.Mode)
+			}
+		}
+	}
+}
+
+func snapshotCounts(t *testing.T, db *DB) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, dt := range handover.Catalog {
+		var n int64
+		if err := db.db.Get(&n, `SELECT count(*) FROM `+dt.Table); err != nil {
+			t.Fatal(err)
+		}
+		out[dt.Table] = n
+	}
+	return out
+}
+
+// failOnEvaluator makes any update that gives user's evaluations away fail,
+// as an application trigger or constraint might.
+func failOnEvaluator(t *testing.T, db *DB, user int64) {
+	t.Helper()
+	var stmts []string
+	if db.Dialect() == "postgres" {
+		stmts = []string{
+			fmt.Sprintf(`CREATE FUNCTION refuse_eval() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF OLD.evaluator_id = %d THEN RAISE EXCEPTION 'evaluations of %d are frozen'; END IF; RETURN NEW; END $$`, user, user),
+			`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations FOR EACH ROW EXECUTE FUNCTION refuse_eval()`,
+		}
+	} else {
+		stmts = []string{fmt.Sprintf(`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations
+FOR EACH ROW WHEN OLD.evaluator_id = %d BEGIN SELECT RAISE(ABORT, 'evaluations of %d are frozen'); END`, user, user)}
+	}
+	for _, s := range stmts {
+		if _, err := db.db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFailingPairMidChunkIsIsolated(t *testing.T) {
+	for _, size := range []int{DefaultChunkSize, 4, 1} {
+		t.Run(fmt.Sprintf("chunk%d", size), func(t *testing.T) { testFailingPair(t, size) })
+	}
+}
+
+func testFailingPair(t *testing.T, chunkSize int) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		db.ChunkSize = chunkSize
+		fixture(t, db)
+		ctx := context.Background()
+		failOnEvaluator(t, db, 16)
+		pairs := []handover.Pair{{From: 10, To: 11}, {From: 12, To: 13}, {From: 16, To: 17}, {From: 18, To: 19}, {From: 20, To: 21}}
+		srcBefore, dstBefore := owned(t, db, 16), owned(t, db, 17)
+		job, res := mustRun(t, db, planFor(t, db, pairs...), RunOptions{})
+		if res.Done != 4 || res.Failed != 1 {
+			t.Fatalf("result = %+v, want 4 done and 1 failed", res)
+		}
+		failed, err := db.FailedPairs(ctx, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(failed) != 1 || failed[0].From != 16 || failed[0].Error == nil || failed[0].Error.Code != handover.TransferFailed {
+			t.Fatalf("failed pairs = %+v, want only 16 → 17 with transfer_failed", failed)
+		}
+		if diff := cmp.Diff(srcBefore, owned(t, db, 16)); diff != "" {
+			t.Errorf("failed pair's source changed:\n%s", diff)
+		}
+		if diff := cmp.Diff(dstBefore, owned(t, db, 17)); diff != "" {
+			t.Errorf("failed pair's target changed:\n%s", diff)
+		}
+		if n := owned(t, db, 20)["contacts.agent_id"]; n != 0 {
+			t.Errorf("pair after the failing one did not run: source 20 still owns %d contacts", n)
+		}
+	})
+}
