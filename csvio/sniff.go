@@ -1,0 +1,93 @@
+package csvio
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"handover"
+)
+
+const sniffBytes = 64 << 10 // how much of the file detection looks at
+
+// source is an upload's text, decoded to UTF-8, with what was detected.
+type source struct {
+	text   *bufio.Reader // UTF-8, BOM removed
+	format handover.Format
+	dec    *textDecoder // nil for UTF-16
+	crOnly bool
+}
+
+// encoding returns the encoding read; for 8-bit files it is only final once
+// the whole text has been read.
+func (s *source) encoding() handover.Encoding {
+	if s.dec == nil {
+		return s.format.Encoding
+	}
+	return s.dec.encoding()
+}
+
+// open detects the encoding of r from its first bytes and returns its text.
+// Files that are not CSV text (empty, workbooks, archives, binary) are
+// rejected with a message saying what they look like.
+func open(r io.Reader) (*source, error) {
+	raw := bufio.NewReaderSize(r, sniffBytes)
+	head, err := raw.Peek(sniffBytes)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, handover.Errorf(handover.Unreadable, "cannot read the file: %v", err)
+	}
+	if err := notText(head); err != nil {
+		return nil, err
+	}
+	s := &source{}
+	var text io.Reader
+	switch {
+	case bytes.HasPrefix(head, []byte("\xEF\xBB\xBF")):
+		raw.Discard(3)
+		s.format.Encoding, s.dec = handover.UTF8BOM, &textDecoder{mode: modeStrict}
+		text = transform.NewReader(raw, s.dec)
+	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
+		s.format.Encoding = handover.UTF16LE
+		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
+		s.format.Encoding = handover.UTF16BE
+		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+	default:
+		s.dec = &textDecoder{}
+		text = transform.NewReader(raw, s.dec)
+	}
+	s.text = bufio.NewReaderSize(text, sniffBytes)
+	return s, s.detectLayout()
+}
+
+// detectLayout finds the delimiter and line ends from the header line.
+func (s *source) detectLayout() error {
+	head, err := s.text.Peek(sniffBytes)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return decodeError(err)
+	}
+	head = bytes.TrimLeft(head, "\r\n") // csv.Reader skips blank lines
+	line := firstLine(head)
+	s.format.Delimiter = rune(detectDelimiter(line))
+	rest := head[len(line):]
+	s.format.CRLF = bytes.HasPrefix(rest, []byte("\r\n"))
+	s.crOnly = bytes.HasPrefix(rest, []byte("\r")) && !s.format.CRLF
+	return nil
+}
+
+// firstLine returns head up to its first line end.
+func firstLine(head []byte) []byte {
+	if i := bytes.IndexAny(head, "\r\n"); i >= 0 {
+		return head[:i]
+	}
+	return head
+}
+
+// decodeError turns an error from the decoding layer into an *Error.
+func decodeError(err error) error {
+	g := guard{row: 1}
+	return g.annotate(err)
+}
