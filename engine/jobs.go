@@ -72,7 +72,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	defer stmt.Close()
 	seen := make(map[handover.Pair]bool, len(rows))
 	for _, r := range rows {
-		p, _ := r.Pair()
+		p := knownIDs(r)
 		if r.Runnable() && seen[p] {
 			continue
 		}
@@ -88,6 +88,18 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		}
 	}
 	return nil
+}
+
+// knownIDs returns the row's pair, with 0 for an ID that did not parse.
+func knownIDs(r handover.PlanRow) handover.Pair {
+	var p handover.Pair
+	if r.From != nil {
+		p.From = *r.From
+	}
+	if r.To != nil {
+		p.To = *r.To
+	}
+	return p
 }
 
 // firstError returns the issues that make a row an error, joined into one.

@@ -36,6 +36,13 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 	if target.Status == handover.JobRunning || target.Status == handover.JobInterrupted {
 		return handover.Job{}, handover.Errorf(handover.ErrUsage, "job %d is %s; finish it with `handover resume %d` before undoing it", target.ID, target.Status, target.ID)
 	}
+	var pruned int
+	if err := db.db.GetContext(ctx, &pruned, db.rebind(`SELECT count(*) FROM handover_jobs WHERE id = ? AND pruned_at IS NOT NULL`), target.ID); err != nil {
+		return handover.Job{}, fmt.Errorf("read job %d: %w", target.ID, err)
+	}
+	if pruned > 0 {
+		return handover.Job{}, handover.Errorf(handover.ErrUsage, "job %d can no longer be undone: its undo journal was pruned after the retention period", target.ID)
+	}
 	undoOf := target.ID
 	job := handover.Job{Kind: handover.KindUndo, Status: handover.JobRunning, Tenant: op.TenantID, Operator: op.ID,
 		Started: db.Now().UTC(), File: target.File, SHA256: target.SHA256, UndoOf: &undoOf}

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS handover_jobs (
     undo_of     BIGINT,
     audit_path  TEXT NOT NULL DEFAULT '',
     started_at  TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ
+    finished_at TIMESTAMPTZ,
+    pruned_at   TIMESTAMPTZ
 );
 CREATE INDEX IF NOT EXISTS handover_jobs_tenant_idx ON handover_jobs (tenant_id, id);
 CREATE TABLE IF NOT EXISTS handover_pairs (

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS handover_jobs (
     undo_of     INTEGER,
     audit_path  TEXT NOT NULL DEFAULT '',
     started_at  TEXT NOT NULL,
-    finished_at TEXT
+    finished_at TEXT,
+    pruned_at   TEXT
 );
 CREATE INDEX IF NOT EXISTS handover_jobs_tenant_idx ON handover_jobs (tenant_id, id);
 CREATE TABLE IF NOT EXISTS handover_pairs (

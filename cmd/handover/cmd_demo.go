@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"handover"
+	"handover/audit"
+	"handover/engine"
+)
+
+// demoCmd builds a sample tenant and walks the whole flow on it.
+type demoCmd struct {
+	users    int
+	seed     int64
+	dataOnly bool
+	dir      string
+}
+
+func (c *demoCmd) flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.users, "users", 500, "users in the sample tenant")
+	fs.Int64Var(&c.seed, "seed", 1, "seed of the sample data: the same seed builds the same tenant")
+	fs.BoolVar(&c.dataOnly, "data-only", false, "stop after building the tenant")
+	fs.StringVar(&c.dir, "dir", "handover-demo", "folder for the demo's files (and its database, unless --db is given)")
+}
+
+func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	if _, err := e.logger(); err != nil {
+		return err
+	}
+	db, info, err := c.build(ctx, e)
+	if err != nil {
+		return err
+	}
+	e.db = db
+	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s: %d users (%d in a second tenant), %d data rows; tenant admin %d.\n",
+		info.Tenant, e.dsn, info.Users, len(info.OtherTenantUsers), info.Rows, info.TenantAdmin)
+	if c.dataOnly {
+		return nil
+	}
+	e.as = itoa(info.TenantAdmin)
+	return c.walk(ctx, e, db, info)
+}
+
+// build creates a fresh database and seeds it.
+func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, engine.SeedInfo, error) {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return nil, engine.SeedInfo{}, handover.Errorf(handover.ErrUsage, "cannot create %s: %v", c.dir, err)
+	}
+	if os.Getenv("HANDOVER_DB") == "" && e.dsn == "handover.db" {
+		e.dsn = filepath.Join(c.dir, "handover.db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(e.dsn + suffix) // the demo's own database is always built afresh
+		}
+	}
+	db, err := engine.Open(ctx, e.dsn)
+	if err != nil {
+		return nil, engine.SeedInfo{}, err
+	}
+	db.Log = e.log
+	if err := db.Init(ctx); err != nil {
+		db.Close()
+		return nil, engine.SeedInfo{}, err
+	}
+	info, err := db.Seed(ctx, engine.SeedOptions{Users: c.users, Seed: c.seed})
+	if err != nil {
+		db.Close()
+	}
+	return db, info, err
+}
+
+// walk exports, edits, previews and runs, printing each step.
+func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.SeedInfo) error {
+	op, err := db.Operator(ctx, info.TenantAdmin)
+	if err != nil {
+		return err
+	}
+	people, transfers := filepath.Join(c.dir, "people.csv"), filepath.Join(c.dir, "transfers.csv")
+	n, err := export(ctx, db, op, people, e)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "2. Exported %d people to %s (as %s, the tenant admin).\n", n, people, op.Name)
+	edits := demoEdits(info)
+	if err := editPeople(people, transfers, edits); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "3. Typed %d successors into To User ID and saved %s (some rows are wrong on purpose).\n", len(edits), transfers)
+	up, err := e.readUpload(transfers)
+	if err != nil {
+		return err
+	}
+	plan, err := e.plan(ctx, db, op, up)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "4. Preview (`handover preview %s`):\n\n", transfers)
+	if err := audit.PreviewText(e.stdout, plan, 1, 25); err != nil {
+		return err
+	}
+	return c.runValid(ctx, e, db, plan, up)
+}
+
+// runValid runs the plan's valid pairs and shows the summary and audit.
+func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload) error {
+	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`handover run %s --skip-invalid --yes`):\n\n", up.Name)
+	guard, err := db.LockTenant(ctx, plan.Operator.TenantID)
+	if err != nil {
+		return err
+	}
+	defer guard.Release()
+	job, err := db.CreateJob(ctx, plan, engine.RunOptions{SkipInvalid: true})
+	if err != nil {
+		return err
+	}
+	res, err := e.execute(ctx, db, job, guard, db.Execute)
+	if err != nil {
+		return err
+	}
+	auditPath := filepath.Join(c.dir, fmt.Sprintf("handover-job-%d-errors.csv", job.ID))
+	err = e.report(ctx, db, res, up, auditPath, "text")
+	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
+		return err
+	}
+	body, rerr := os.ReadFile(auditPath)
+	if rerr == nil {
+		fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s: fix a row and run this file again to re-run just it.\n\n%s\n", auditPath, strings.TrimPrefix(string(body), "\uFEFF"))
+	}
+	fmt.Fprintf(e.stdout, "Try next: handover jobs --db %s --as %d; handover show %d ...; handover undo %d ... --yes\n",
+		e.dsn, plan.Operator.ID, job.ID, job.ID)
+	return nil
+}
+
+// demoEdits picks the successors typed into the sheet: valid pairs and one
+// row for each of several deliberate mistakes. Keyed by From User ID.
+func demoEdits(info engine.SeedInfo) map[int64]string {
+	a, in := info.ActiveAgents, info.InactiveAgents
+	edits := map[int64]string{
+		a[0]: itoa(a[1]), a[2]: itoa(a[3]), a[4]: itoa(a[5]), a[6]: itoa(a[7]), // valid pairs
+		a[9]:  itoa(a[9]),                      // self_transfer
+		a[10]: "99999999",                      // unknown_user
+		a[11]: "1.23457E+17",                   // bad_id: spreadsheet damage
+		a[12]: itoa(info.TenantAdmin),          // tenant_admin
+		a[13]: itoa(info.OtherTenantUsers[0]), // unknown_user: another tenant
+	}
+	if len(in) > 1 {
+		edits[in[0]] = itoa(a[8])  // a leaver already deactivated: valid
+		edits[a[14]] = itoa(in[1]) // inactive_target: a warning
+	}
+	return edits
+}
+
+// editPeople copies the people CSV, typing successors into To User ID the
+// way an admin would in a spreadsheet.
+func editPeople(src, dst string, edits map[int64]string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return handover.WriteFile(dst, nil, func(w io.Writer) error {
+		r, out := csv.NewReader(f), csv.NewWriter(w)
+		io.WriteString(w, "\uFEFF")
+		for first := true; ; first = false {
+			rec, err := r.Read()
+			if err == io.EOF {
+				out.Flush()
+				return out.Error()
+			}
+			if err != nil {
+				return err
+			}
+			if id, err := strconv.ParseInt(strings.TrimPrefix(rec[0], "\uFEFF"), 10, 64); err == nil && !first {
+				rec[1] = edits[id]
+			}
+			if err := out.Write(rec); err != nil {
+				return err
+			}
+		}
+	})
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"time"
+
+	"handover"
+	"handover/audit"
+	"handover/csvio"
+	"handover/engine"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// initCmd creates or upgrades the schema.
+type initCmd struct{}
+
+func (c *initCmd) flags(*flag.FlagSet) {}
+
+func (c *initCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	if _, err := e.logger(); err != nil {
+		return err
+	}
+	db, err := engine.Open(ctx, e.dsn)
+	if err != nil {
+		return err
+	}
+	e.db = db
+	if err := db.Init(ctx); err != nil {
+		return err
+	}
+	v, _ := db.SchemaVersion(ctx)
+	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, e.dsn)
+	return nil
+}
+
+// exportCmd writes the people CSV.
+type exportCmd struct{ out string }
+
+func (c *exportCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.out, "o", "people.csv", "output file, - for stdout")
+}
+
+func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := wantArgs(args, 0, "no arguments (the output file is -o FILE)"); err != nil {
+		return err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := export(ctx, db, op, c.out, e)
+	if err != nil {
+		return err
+	}
+	if c.out != "-" {
+		fmt.Fprintf(e.stdout, "wrote %d people to %s: type each leaver's successor in To User ID, then `handover preview %s`\n", n, c.out, c.out)
+	}
+	return nil
+}
+
+// export writes the people CSV of op's view to path and counts the rows.
+func export(ctx context.Context, db *engine.DB, op handover.User, path string, e *env) (int, error) {
+	n := 0
+	err := handover.WriteFile(path, e.stdout, func(w ioWriter) error {
+		pw := csvio.NewPeopleWriter(w)
+		if err := db.People(ctx, op, func(u handover.User) error { n++; return pw.Write(u) }); err != nil {
+			return err
+		}
+		return pw.Flush()
+	})
+	return n, err
+}
+
+// previewCmd validates a file and shows what would happen.
+type previewCmd struct {
+	format, out, errors string
+	page, perPage       int
+}
+
+func (c *previewCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.format, "format", "text", "output: text, json or html")
+	fs.StringVar(&c.out, "o", "-", "output file, - for stdout")
+	fs.IntVar(&c.page, "page", 1, "page of the text preview")
+	fs.IntVar(&c.perPage, "per-page", 25, "pairs per page of the text preview")
+	fs.StringVar(&c.errors, "errors", "", "also write the errors-only CSV of rows with errors to this file")
+}
+
+func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := checkFormat(c.format, "text", "json", "html"); err != nil {
+		return err
+	}
+	if err := wantArgs(args, 1, "one FILE to preview (- for stdin)"); err != nil {
+		return err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return err
+	}
+	plan, rejected, err := c.plan(ctx, e, db, op, args[0])
+	if err != nil {
+		return err
+	}
+	if err := handover.WriteFile(c.out, e.stdout, func(w ioWriter) error { return c.render(w, plan) }); err != nil {
+		return err
+	}
+	if c.errors != "" && plan.Upload != nil {
+		rows := audit.PlanErrors(plan)
+		if err := handover.WriteFile(c.errors, e.stdout, func(w ioWriter) error { return audit.WriteErrors(w, plan.Upload, rows) }); err != nil {
+			return err
+		}
+	}
+	switch {
+	case rejected != nil:
+		return rejected
+	case plan.Errors > 0:
+		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors: fix them and preview again (or run with --skip-invalid)", plan.Errors, plan.Pairs)
+	}
+	return nil
+}
+
+// plan reads and validates the file; a rejected file gives a plan holding
+// only the file error, so JSON and HTML output still describe it.
+func (c *previewCmd) plan(ctx context.Context, e *env, db *engine.DB, op handover.User, path string) (*handover.Plan, error, error) {
+	up, err := e.readUpload(path)
+	if err != nil {
+		if p, ok := fileErrorPlan(err); ok {
+			return p, err, nil
+		}
+		return nil, nil, err
+	}
+	plan, err := e.plan(ctx, db, op, up)
+	if err != nil {
+		if p, ok := fileErrorPlan(err); ok {
+			return p, err, nil
+		}
+		return nil, nil, err
+	}
+	return plan, nil, nil
+}
+
+func (c *previewCmd) render(w ioWriter, plan *handover.Plan) error {
+	switch c.format {
+	case "json":
+		return audit.PreviewJSON(w, plan)
+	case "html":
+		return audit.PreviewHTML(w, plan)
+	}
+	return audit.PreviewText(w, plan, c.page, c.perPage)
+}
+
+// verifyCmd re-checks a job's end state.
+type verifyCmd struct{}
+
+func (c *verifyCmd) flags(*flag.FlagSet) {}
+
+func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
+	id, err := parseJobID(args)
+	if err != nil {
+		return err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return err
+	}
+	job, err := db.Job(ctx, op.TenantID, id)
+	if err != nil {
+		return err
+	}
+	drift, err := db.Verify(ctx, job)
+	if err != nil {
+		return err
+	}
+	for _, d := range drift {
+		fmt.Fprintln(e.stdout, d)
+	}
+	if len(drift) > 0 {
+		return handover.Errorf(handover.ErrPartial, "job %d: %d differences between the ledger and the data", id, len(drift))
+	}
+	fmt.Fprintf(e.stdout, "job %d verified: every source owns none of the transferred types and every target holds what the ledger says\n", id)
+	return nil
+}
+
+// pruneCmd removes old undo journals.
+type pruneCmd struct{ days int }
+
+func (c *pruneCmd) flags(fs *flag.FlagSet) {
+	fs.IntVar(&c.days, "older-than", int(engine.Retention/(24*time.Hour)), "remove undo journals of jobs finished more than this many days ago")
+}
+
+func (c *pruneCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := wantArgs(args, 0, "no arguments"); err != nil {
+		return err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := db.Prune(ctx, op.TenantID, time.Duration(c.days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "removed the undo journals of %d jobs finished more than %d days ago; those jobs can no longer be undone\n", n, c.days)
+	return nil
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"handover"
+	"handover/audit"
+	"handover/engine"
+)
+
+// runCmd executes the pairs of a file, or one --from/--to pair.
+type runCmd struct {
+	from, to     string
+	yes          bool
+	auditPath    string
+	skipInvalid  bool
+	deactivate   bool
+	format       string
+}
+
+func (c *runCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.from, "from", "", "source user ID (the leaver) for a single pair")
+	fs.StringVar(&c.to, "to", "", "target user ID (the successor) for a single pair")
+	fs.BoolVar(&c.yes, "yes", false, "do not ask for confirmation")
+	fs.StringVar(&c.auditPath, "audit", "", "where to write the errors-only audit CSV (default handover-job-N-errors.csv)")
+	fs.BoolVar(&c.skipInvalid, "skip-invalid", false, "run the valid pairs and send rows with errors to the audit file")
+	fs.BoolVar(&c.deactivate, "deactivate-source", false, "deactivate each source whose pair succeeded")
+	fs.StringVar(&c.format, "format", "text", "output: text or json")
+}
+
+func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := checkFormat(c.format, "text", "json"); err != nil {
+		return err
+	}
+	up, err := c.upload(e, args)
+	if err != nil {
+		return err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return err
+	}
+	guard, err := db.LockTenant(ctx, op.TenantID)
+	if err != nil {
+		return err
+	}
+	defer guard.Release()
+	if err := db.CheckNotInterrupted(ctx, op.TenantID, up.SHA256); err != nil {
+		return err
+	}
+	plan, err := e.plan(ctx, db, op, up) // validated again now: the database may have changed since the preview
+	if err != nil {
+		return err
+	}
+	if err := c.check(e, plan); err != nil {
+		return err
+	}
+	job, err := db.CreateJob(ctx, plan, engine.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid})
+	if err != nil {
+		return err
+	}
+	res, err := e.execute(ctx, db, job, guard, db.Execute)
+	if err != nil {
+		return err
+	}
+	return e.report(ctx, db, res, up, c.auditPath, c.format)
+}
+
+// upload reads the file argument, or builds a one-pair upload from
+// --from/--to.
+func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
+	if c.from != "" || c.to != "" {
+		if len(args) > 0 || c.from == "" || c.to == "" {
+			return nil, handover.Errorf(handover.ErrUsage, "give either a FILE or both --from and --to")
+		}
+		return &handover.Upload{Name: "--from/--to", Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
+			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM},
+			Rows: []handover.Row{{Line: 2, From: c.from, To: c.to, Record: []string{c.from, c.to}}}}, nil
+	}
+	if err := wantArgs(args, 1, "a FILE (or --from ID --to ID)"); err != nil {
+		return nil, err
+	}
+	return e.readUpload(args[0])
+}
+
+// check refuses invalid files (unless --skip-invalid) and asks to confirm.
+func (c *runCmd) check(e *env, plan *handover.Plan) error {
+	runnable := plan.Pairs - plan.Errors
+	if plan.Errors > 0 && !c.skipInvalid {
+		audit.PreviewText(e.stderr, errorsOnly(plan), 1, plan.Errors)
+		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors and nothing was run: fix them (see `handover preview`), or pass --skip-invalid to run the %d valid pairs",
+			plan.Errors, plan.Pairs, runnable)
+	}
+	if plan.Pairs == 0 {
+		return handover.Errorf(handover.ErrInvalid, "the file has no pairs: type each successor's ID in the To User ID column")
+	}
+	var rows, overwritten int64
+	for _, r := range plan.Rows {
+		for _, m := range r.Moves {
+			rows, overwritten = rows+m.Rows, overwritten+m.Overwritten
+		}
+	}
+	return e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
+		audit.Totals(plan), rows, overwritten, runnable, plan.Errors))
+}
+
+// errorsOnly returns a copy of plan holding only its error rows.
+func errorsOnly(p *handover.Plan) *handover.Plan {
+	out := &handover.Plan{Upload: p.Upload, Operator: p.Operator}
+	for _, r := range p.Rows {
+		if r.Status == handover.StatusError {
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	out.Tally()
+	return out
+}
+
+func checkFormat(f string, allowed ...string) error {
+	for _, a := range allowed {
+		if f == a {
+			return nil
+		}
+	}
+	return handover.Errorf(handover.ErrUsage, "--format %q: use one of %v", f, allowed)
+}
+
+// execute runs a job with progress on stderr and job logs.
+func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, guard *engine.Guard,
+	exec func(context.Context, handover.Job, func(handover.JobPair)) (handover.Result, error)) (handover.Result, error) {
+	pending, err := db.JobPairs(ctx, job.ID)
+	if err != nil {
+		return handover.Result{}, err
+	}
+	prog := audit.NewProgress(e.stderr, isTerminal(e.stderr) && e.logFormat != "json", e.log, len(pending))
+	prog.SetJob(job.ID)
+	audit.JobStarted(e.log, job)
+	res, err := exec(ctx, job, prog.Pair)
+	prog.Finish()
+	if err != nil {
+		if handover.ErrorCode(err) == handover.ErrInternal || ctx.Err() != nil {
+			return res, handover.Errorf(handover.ErrUnavailable, "job %d stopped before it finished (%v); pairs done so far are kept. Finish it with `handover resume %d`", job.ID, err, job.ID)
+		}
+		return res, err
+	}
+	audit.JobFinished(e.log, res)
+	return res, nil
+}
+
+// report prints a job's outcome, writes the audit file of failed pairs and
+// returns ErrPartial when some failed.
+func (e *env) report(ctx context.Context, db *engine.DB, res handover.Result, up *handover.Upload, auditPath, format string) error {
+	failed, err := db.FailedPairs(ctx, res.Job)
+	if err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		if auditPath == "" {
+			auditPath = fmt.Sprintf("handover-job-%d-errors.csv", res.Job)
+		}
+		rows := audit.FailedRows(up, failed)
+		if err := handover.WriteFile(auditPath, e.stdout, func(w ioWriter) error { return audit.WriteErrors(w, up, rows) }); err != nil {
+			return err
+		}
+		res.Audit = auditPath
+	}
+	if format == "json" {
+		err = audit.ResultJSON(e.stdout, res)
+	} else {
+		err = audit.RunSummary(e.stdout, res, failed)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return handover.Errorf(handover.ErrPartial, "%d of %d pairs failed and were not transferred; fix them and run the audit file %s again", res.Failed, res.Pairs, res.Audit)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"handover"
+	"handover/csvio"
+	"handover/engine"
+	"handover/validate"
+)
+
+// env is what every command shares: the common flags, standard streams,
+// the logger and the open database.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	dsn            string
+	as             string
+	logFormat      string
+	maxPairs       int
+	log            zerolog.Logger
+	db             *engine.DB
+}
+
+func (e *env) flags(fs *flag.FlagSet) {
+	fs.StringVar(&e.dsn, "db", envOr("HANDOVER_DB", "handover.db"), "database: a postgres:// URL or an SQLite file (env HANDOVER_DB)")
+	fs.StringVar(&e.as, "as", os.Getenv("HANDOVER_AS"), "your user ID: an active admin or tenant admin (env HANDOVER_AS)")
+	fs.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.IntVar(&e.maxPairs, "max-pairs", handover.DefaultMaxPairs, "most pairs accepted in one file")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// logger builds the logger once, from --log-format.
+func (e *env) logger() (zerolog.Logger, error) {
+	switch e.logFormat {
+	case "json":
+		e.log = zerolog.New(e.stderr).With().Timestamp().Logger()
+	case "text", "":
+		e.log = zerolog.New(zerolog.ConsoleWriter{Out: e.stderr, NoColor: !isTerminal(e.stderr), TimeFormat: time.TimeOnly}).
+			With().Timestamp().Logger().Level(zerolog.ErrorLevel)
+	default:
+		return e.log, handover.Errorf(handover.ErrUsage, "--log-format %q: use text or json", e.logFormat)
+	}
+	return e.log, nil
+}
+
+// open connects to the database, which must already have the schema.
+func (e *env) open(ctx context.Context) (*engine.DB, error) {
+	if _, err := e.logger(); err != nil {
+		return nil, err
+	}
+	if !engine.IsPostgres(e.dsn) {
+		if _, err := os.Stat(e.dsn); err != nil {
+			return nil, handover.Errorf(handover.ErrUnavailable, "no database at %s: create one with `handover init --db %s`, or point --db (HANDOVER_DB) at yours", e.dsn, e.dsn)
+		}
+	}
+	db, err := engine.Open(ctx, e.dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.Log = e.log
+	e.db = db
+	if v, _ := db.SchemaVersion(ctx); v == 0 {
+		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", e.dsn)
+	}
+	return db, nil
+}
+
+func (e *env) close() {
+	if e.db != nil {
+		e.db.Close()
+	}
+}
+
+// operator opens the database and returns the operator named by --as.
+func (e *env) operator(ctx context.Context) (*engine.DB, handover.User, error) {
+	db, err := e.open(ctx)
+	if err != nil {
+		return nil, handover.User{}, err
+	}
+	if e.as == "" {
+		return nil, handover.User{}, handover.Errorf(handover.ErrUsage, "say who you are with --as USER_ID (or HANDOVER_AS): an active admin or tenant admin")
+	}
+	id, err := strconv.ParseInt(strings.TrimSpace(e.as), 10, 64)
+	if err != nil {
+		return nil, handover.User{}, handover.Errorf(handover.ErrUsage, "--as %q is not a user ID: give a whole number", e.as)
+	}
+	op, err := db.Operator(ctx, id)
+	return db, op, err
+}
+
+// readUpload reads an upload from a file, or stdin for "-".
+func (e *env) readUpload(path string) (*handover.Upload, error) {
+	r := e.stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, handover.Errorf(handover.ErrUsage, "cannot open %s: %v", path, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs})
+}
+
+// plan validates an upload and counts what each pair would move.
+func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload) (*handover.Plan, error) {
+	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs}
+	plan, err := v.Validate(ctx, op, up)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Predict(ctx, plan); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// fileErrorPlan is the plan of a rejected file: no rows, one file error.
+func fileErrorPlan(err error) (*handover.Plan, bool) {
+	switch c := handover.ErrorCode(err); c {
+	case handover.BadHeader, handover.LimitExceeded, handover.Unreadable:
+		p := &handover.Plan{FileErrors: []handover.Issue{{Code: c, Message: handover.ErrorMessage(err)}}}
+		p.Tally()
+		return p, true
+	}
+	return nil, false
+}
+
+// confirm asks the operator to type "yes" unless they passed --yes; it
+// refuses when there is no terminal to ask.
+func (e *env) confirm(yes bool, question string) error {
+	if yes {
+		return nil
+	}
+	if !isTerminal(e.stdin) {
+		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
+	}
+	fmt.Fprintf(e.stderr, "%s\nType yes to go on: ", question)
+	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+		return handover.Errorf(handover.ErrUsage, "not confirmed: nothing was changed")
+	}
+	return nil
+}
+
+// parseJobID parses a JOB argument.
+func parseJobID(args []string) (int64, error) {
+	if err := wantArgs(args, 1, "one JOB number"); err != nil {
+		return 0, err
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, handover.Errorf(handover.ErrUsage, "JOB %q is not a job number; list jobs with `handover jobs`", args[0])
+	}
+	return id, nil
+}

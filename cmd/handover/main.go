@@ -1,0 +1,27 @@
+// Command handover hands one user's data over to another inside the
+// contact-centre application database: one pair with --from/--to, or in bulk
+// from an edited people spreadsheet. Run `handover help` for the commands.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"handover"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if err != nil && err != errHelp {
+		fmt.Fprintln(os.Stderr, "handover: "+handover.ErrorMessage(err))
+	}
+	if err == errHelp {
+		err = nil
+	}
+	os.Exit(handover.ExitCode(err))
+}

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"handover"
+)
+
+// CheckNotInterrupted refuses to run a file again whose earlier job was
+// interrupted: that job must be resumed, not started afresh.
+func (db *DB) CheckNotInterrupted(ctx context.Context, tenant int64, sha string) error {
+	if sha == "" {
+		return nil
+	}
+	var ids []int64
+	err := db.db.SelectContext(ctx, &ids, db.rebind(`SELECT id FROM handover_jobs
+WHERE tenant_id = ? AND kind = 'run' AND status = 'interrupted' AND file_sha256 = ? ORDER BY id`), tenant, sha)
+	if err != nil {
+		return fmt.Errorf("look up interrupted jobs: %w", err)
+	}
+	if len(ids) > 0 {
+		return handover.Errorf(handover.ErrInterrupted, "job %d ran this same file and was interrupted; finish it with `handover resume %d` instead of running the file again", ids[0], ids[0])
+	}
+	return nil
+}
+
+// SetRunning marks an interrupted job running again, for resume.
+func (db *DB) SetRunning(ctx context.Context, jobID int64) error {
+	return db.setJobStatus(ctx, jobID, handover.JobRunning)
+}
+
+// JobUpload returns the shape of the upload a job ran (header, columns and
+// format), so that its audit file is written in the upload's own format.
+func (db *DB) JobUpload(ctx context.Context, jobID int64) (*handover.Upload, error) {
+	var row struct {
+		Name   string `db:"file_name"`
+		SHA    string `db:"file_sha256"`
+		Upload string `db:"upload"`
+	}
+	if err := db.db.GetContext(ctx, &row, db.rebind(`SELECT file_name, file_sha256, upload FROM handover_jobs WHERE id = ?`), jobID); err != nil {
+		return nil, fmt.Errorf("read upload of job %d: %w", jobID, err)
+	}
+	var s uploadShape
+	_ = json.Unmarshal([]byte(row.Upload), &s)
+	if len(s.Header) == 0 {
+		s = uploadShape{Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
+			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM}}
+	}
+	return &handover.Upload{Name: row.Name, SHA256: row.SHA, Format: s.Format, Header: s.Header,
+		FromCol: s.FromCol, ToCol: s.ToCol, NameCol: s.NameCol}, nil
+}
+
+// Verify re-checks a run job against the data: every journaled row is still
+// owned by its target, and no source owns rows of a type it handed over.
+// It returns one line per difference found.
+func (db *DB) Verify(ctx context.Context, job handover.Job) ([]string, error) {
+	var entries []struct {
+		Pair int64 `db:"pair_id"`
+		From int64 `db:"from_id"`
+		To   int64 `db:"to_id"`
+		journalEntry
+	}
+	err := db.db.SelectContext(ctx, &entries, db.rebind(`SELECT m.pair_id, p.from_id, p.to_id, m.data_type, m.owner_column, m.moved, m.overwritten, m.ids
+FROM handover_moves m JOIN handover_pairs p ON p.id = m.pair_id
+WHERE m.job_id = ? AND p.status = 'done' AND m.owner_column NOT IN ('', 'active') ORDER BY m.pair_id`), job.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read journal of job %d: %w", job.ID, err)
+	}
+	var drift []string
+	for _, e := range entries {
+		t, ok := handover.LookupType(e.Type)
+		if !ok {
+			continue
+		}
+		var atSrc, kept int64
+		if err := db.db.GetContext(ctx, &atSrc, db.rebind(fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ?`, t.Table, e.Column)), e.From); err != nil {
+			return nil, err
+		}
+		if atSrc > 0 {
+			drift = append(drift, fmt.Sprintf("pair %d → %d: source owns %d rows of %s.%s again", e.From, e.To, atSrc, t.Table, e.Column))
+		}
+		if e.IDs == nil {
+			continue // journal pruned: only the source check is possible
+		}
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, db.dialect.idsIn(t.Key()), e.Column)
+		if err := db.db.GetContext(ctx, &kept, db.rebind(q), *e.IDs, e.To); err != nil {
+			return nil, err
+		}
+		if kept != e.Moved {
+			drift = append(drift, fmt.Sprintf("pair %d → %d: target holds %d of the %d %s rows moved to it (%s)", e.From, e.To, kept, e.Moved, t.Table, e.Column))
+		}
+	}
+	return drift, nil
+}
+
+// Prune removes the undo journals (moved keys and overwritten copies) of the
+// tenant's jobs finished more than olderThan ago; their counts stay in the
+// ledger, but they can no longer be undone. It returns how many jobs.
+func (db *DB) Prune(ctx context.Context, tenant int64, olderThan time.Duration) (int, error) {
+	var ids []int64
+	cutoff := stamp(db.Now().Add(-olderThan))
+	if err := db.db.SelectContext(ctx, &ids, db.rebind(`SELECT id FROM handover_jobs
+WHERE tenant_id = ? AND kind = 'run' AND finished_at IS NOT NULL AND finished_at < ? AND pruned_at IS NULL`), tenant, cutoff); err != nil {
+		return 0, fmt.Errorf("find jobs to prune: %w", err)
+	}
+	for _, id := range ids {
+		err := db.withTx(ctx, func(tx *sqlx.Tx) error {
+			for _, t := range handover.Catalog {
+				if t.Mode == handover.Overwrite {
+					if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM `+archiveTable(t)+` WHERE job_id = ?`), id); err != nil {
+						return err
+					}
+				}
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_moves SET ids = NULL WHERE job_id = ?`), id); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET pruned_at = ? WHERE id = ?`), stamp(db.Now()), id)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("prune job %d: %w", id, err)
+		}
+	}
+	return len(ids), nil
+}
