@@ -32,20 +32,26 @@ const (
 // turn into a cell swallowing the rows after it. Bare quotes inside unquoted
 // cells (Jo "JJ" Smith) are left to LazyQuotes: they are harmless.
 type guard struct {
-	r      io.Reader
-	delim  byte
-	crOnly bool // old Mac line ends: every CR is a line end
-	row    int  // spreadsheet row of the next byte: the header is row 1
-	size   int  // bytes of the current row so far
-	cells  int  // cells of the current row so far
-	state  quoteState
-	header bool  // the current row is the header: the first with text
-	blank  bool  // the current row has no text so far
-	err    error // sticky: once failed, always failed
+	r       io.Reader
+	delim   byte
+	crOnly  bool // old Mac line ends: every CR is a line end
+	row     int  // spreadsheet row of the next byte: the header is row 1
+	size    int  // bytes of the current row so far
+	cells   int  // cells of the current row so far
+	state   quoteState
+	special [256]bool // bytes that may change the state or are not text
+	header  bool      // the current row is the header: the first with text
+	blank   bool      // the current row has no text so far
+	err     error     // sticky: once failed, always failed
 }
 
 func newGuard(r io.Reader, delim byte, crOnly bool) *guard {
-	return &guard{r: r, delim: delim, crOnly: crOnly, row: 1, cells: 1, header: true, blank: true}
+	g := &guard{r: r, delim: delim, crOnly: crOnly, row: 1, cells: 1, header: true, blank: true}
+	for b := range ' ' {
+		g.special[b] = true
+	}
+	g.special['"'], g.special[delim] = true, true
+	return g
 }
 
 // Read implements io.Reader.
@@ -71,24 +77,56 @@ func (g *guard) Read(p []byte) (int, error) {
 
 // scan checks the bytes of p in order, updating the quoting state.
 func (g *guard) scan(p []byte) error {
-	for i, b := range p {
-		if g.crOnly && b == '\r' {
-			b, p[i] = '\n', '\n'
+	for i := 0; i < len(p); i++ {
+		if g.state == unquoted || g.state == quoted {
+			n := g.plainRun(p[i:])
+			if g.size += n; g.size > maxRecordBytes {
+				return g.tooLong()
+			}
+			if i += n; i == len(p) {
+				return nil
+			}
 		}
-		if b < ' ' && !isTextSpace(b) {
-			return g.control(b)
-		}
-		if b != '\r' && b != '\n' {
-			g.blank = false
-		}
-		if err := g.step(b); err != nil {
+		if err := g.scanByte(&p[i]); err != nil {
 			return err
-		}
-		if g.size++; g.size > maxRecordBytes {
-			return handover.Errorf(handover.Unreadable, "row %d is longer than 1 MiB: this is not a people CSV (or a quote is missing and the row runs on)", g.row)
 		}
 	}
 	return nil
+}
+
+// plainRun returns how many bytes at the start of p cannot change the state.
+func (g *guard) plainRun(p []byte) int {
+	for i, b := range p {
+		if g.special[b] {
+			return i
+		}
+	}
+	return len(p)
+}
+
+// scanByte checks one byte; a CR becomes a LF in a file with CR line ends.
+func (g *guard) scanByte(c *byte) error {
+	if g.crOnly && *c == '\r' {
+		*c = '\n'
+	}
+	b := *c
+	if b < ' ' && !isTextSpace(b) {
+		return g.control(b)
+	}
+	if b != '\r' && b != '\n' {
+		g.blank = false
+	}
+	if err := g.step(b); err != nil {
+		return err
+	}
+	if g.size++; g.size > maxRecordBytes {
+		return g.tooLong()
+	}
+	return nil
+}
+
+func (g *guard) tooLong() error {
+	return handover.Errorf(handover.Unreadable, "row %d is longer than 1 MiB: this is not a people CSV (or a quote is missing and the row runs on)", g.row)
 }
 
 // step moves the quoting state machine on by one byte.

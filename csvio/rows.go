@@ -23,17 +23,30 @@ type record struct {
 	Cells cellList `csv:"cell"`
 }
 
-// cellList collects a row's cells in column order.
-type cellList []string
+// cellList collects a row's cells in column order. It is a struct holding
+// one pointer so that gocsv, which boxes the field in an interface for every
+// cell, does not allocate each time.
+type cellList struct {
+	cells *[]string
+}
 
 // UnmarshalCSV implements gocsv.TypeUnmarshaller: gocsv calls it once per
 // column, left to right.
 func (c *cellList) UnmarshalCSV(s string) error {
-	if *c == nil {
-		*c = make(cellList, 0, len(peopleHeader)+1) // one allocation per export row
+	if c.cells == nil {
+		cells := make([]string, 0, len(peopleHeader)+1) // one allocation per export row
+		c.cells = &cells
 	}
-	*c = append(*c, s)
+	*c.cells = append(*c.cells, s)
 	return nil
+}
+
+// list returns the cells collected.
+func (c cellList) list() []string {
+	if c.cells == nil {
+		return nil
+	}
+	return *c.cells
 }
 
 // cellKeys is the renamed header, as wide as the widest row the guard lets
@@ -104,7 +117,7 @@ func (rr *rowReader) next() (cells []string, line int, err error) {
 	if err != nil {
 		return nil, 0, readError(err, rr.line)
 	}
-	cells = v.(record).Cells
+	cells = v.(record).Cells.list()
 	start, _ := rr.csv.FieldPos(0)
 	rr.line = start - rr.extra
 	rr.extra += newlines(cells)

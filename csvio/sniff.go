@@ -60,22 +60,21 @@ func open(r io.Reader) (*source, error) {
 		text = transform.NewReader(raw, s.dec)
 	}
 	s.text = bufio.NewReaderSize(text, sniffBytes)
-	return s, s.detectLayout()
+	s.detectLayout()
+	return s, nil
 }
 
 // detectLayout finds the delimiter and line ends from the header line.
-func (s *source) detectLayout() error {
-	head, err := s.text.Peek(sniffBytes)
-	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return decodeError(err)
-	}
+func (s *source) detectLayout() {
+	// A decoding error is left for the guard to report with its row:
+	// transform.Reader returns it again on the next read.
+	head, _ := s.text.Peek(sniffBytes)
 	head = bytes.TrimLeft(head, "\r\n") // csv.Reader skips blank lines
 	line := firstLine(head)
 	s.format.Delimiter = rune(detectDelimiter(line))
 	rest := head[len(line):]
 	s.format.CRLF = bytes.HasPrefix(rest, []byte("\r\n"))
 	s.crOnly = bytes.HasPrefix(rest, []byte("\r")) && !s.format.CRLF
-	return nil
 }
 
 // firstLine returns head up to its first line end.
@@ -84,10 +83,4 @@ func firstLine(head []byte) []byte {
 		return head[:i]
 	}
 	return head
-}
-
-// decodeError turns an error from the decoding layer into an *Error.
-func decodeError(err error) error {
-	g := guard{row: 1}
-	return g.annotate(err)
 }

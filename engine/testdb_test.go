@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -11,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+
+	"handover"
 )
 
 // pgEnv names the variable holding an admin DSN of a PostgreSQL server for
@@ -152,4 +156,56 @@ func TestMustOpenDB(t *testing.T) {
 			t.Fatalf("users: %d, %v; want an empty table", n, err)
 		}
 	})
+}
+
+// directoryKeys are the directory tables and the columns ordering them.
+var directoryKeys = []struct{ table, key string }{
+	{"tenants", "id"}, {"teams", "id"}, {"users", "id"}, {"admin_views", "admin_id, team_id"},
+}
+
+// mustChecksums returns a SHA-256 of every directory and data table, each
+// over all columns of all rows in key order, so that two databases of one
+// backend can be compared. Ledger tables are left out.
+func mustChecksums(tb testing.TB, db *DB) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	for _, d := range directoryKeys {
+		out[d.table] = mustChecksum(tb, db, d.table, d.key)
+	}
+	for _, t := range handover.Catalog {
+		out[t.Table] = mustChecksum(tb, db, t.Table, t.Key())
+	}
+	return out
+}
+
+// mustChecksum hashes table's rows in key order: PostgreSQL renders each
+// row as its text form, SQLite as the quoted values of its columns.
+func mustChecksum(tb testing.TB, db *DB, table, key string) string {
+	tb.Helper()
+	expr := "t::text"
+	if db.Dialect() == "sqlite" {
+		var cols []string
+		if err := db.SQL().Select(&cols, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table); err != nil {
+			tb.Fatalf("columns of %s: %v", table, err)
+		}
+		expr = "quote(" + strings.Join(cols, ") || ',' || quote(") + ")"
+	}
+	rows, err := db.SQL().Query(`SELECT ` + expr + ` FROM ` + table + ` t ORDER BY ` + key)
+	if err != nil {
+		tb.Fatalf("checksum %s: %v", table, err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var line sql.RawBytes
+		if err := rows.Scan(&line); err != nil {
+			tb.Fatalf("checksum %s: %v", table, err)
+		}
+		h.Write(line)
+		h.Write([]byte{'\n'})
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatalf("checksum %s: %v", table, err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

@@ -147,10 +147,10 @@ func demoEdits(info engine.SeedInfo) map[int64]string {
 	a, in := info.ActiveAgents, info.InactiveAgents
 	edits := map[int64]string{
 		a[0]: itoa(a[1]), a[2]: itoa(a[3]), a[4]: itoa(a[5]), a[6]: itoa(a[7]), // valid pairs
-		a[9]:  itoa(a[9]),                      // self_transfer
-		a[10]: "99999999",                      // unknown_user
-		a[11]: "1.23457E+17",                   // bad_id: spreadsheet damage
-		a[12]: itoa(info.TenantAdmin),          // tenant_admin
+		a[9]:  itoa(a[9]),                     // self_transfer
+		a[10]: "99999999",                     // unknown_user
+		a[11]: "1.23457E+17",                  // bad_id: spreadsheet damage
+		a[12]: itoa(info.TenantAdmin),         // tenant_admin
 		a[13]: itoa(info.OtherTenantUsers[0]), // unknown_user: another tenant
 	}
 	if len(in) > 1 {

@@ -12,12 +12,12 @@ import (
 
 // runCmd executes the pairs of a file, or one --from/--to pair.
 type runCmd struct {
-	from, to     string
-	yes          bool
-	auditPath    string
-	skipInvalid  bool
-	deactivate   bool
-	format       string
+	from, to    string
+	yes         bool
+	auditPath   string
+	skipInvalid bool
+	deactivate  bool
+	format      string
 }
 
 func (c *runCmd) flags(fs *flag.FlagSet) {
@@ -77,7 +77,7 @@ func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
 		}
 		return &handover.Upload{Name: "--from/--to", Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
 			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM},
-			Rows: []handover.Row{{Line: 2, From: c.from, To: c.to, Record: []string{c.from, c.to}}}}, nil
+			Rows:   []handover.Row{{Line: 2, From: c.from, To: c.to, Record: []string{c.from, c.to}}}}, nil
 	}
 	if err := wantArgs(args, 1, "a FILE (or --from ID --to ID)"); err != nil {
 		return nil, err
