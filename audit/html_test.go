@@ -97,6 +97,9 @@ func chromium(t *testing.T) string {
 			return path
 		}
 	}
+	if os.Getenv("HANDOVER_REQUIRE_BROWSER") != "" {
+		t.Fatal("HANDOVER_REQUIRE_BROWSER is set but no Chromium is on PATH: install the chromium package")
+	}
 	t.Skip("no Chromium on PATH: install the chromium package to run the HTML preview test")
 	return ""
 }
