@@ -1,0 +1,5 @@
+//go:build !race
+
+package csvio
+
+const raceEnabled = false
