@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"golang.org/x/text/unicode/norm"
+
 	"strings"
 
 	"handover"
@@ -74,7 +76,13 @@ func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
 // sameName reports whether two names are equal ignoring case, surrounding
 // spaces and runs of inner spaces.
 func sameName(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+	return strings.EqualFold(foldName(a), foldName(b))
+}
+
+// foldName collapses white space and puts accents in one Unicode form, so
+// "Zoë" typed on a Mac (decomposed) matches "Zoë" in the directory.
+func foldName(s string) string {
+	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
 }
 
 // checkSelf refuses a row whose source is its target.
