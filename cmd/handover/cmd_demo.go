@@ -136,8 +136,9 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if rerr == nil {
 		fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s: fix a row and run this file again to re-run just it.\n\n%s\n", auditPath, strings.TrimPrefix(string(body), "\uFEFF"))
 	}
-	fmt.Fprintf(e.stdout, "Try next: handover jobs --db %s --as %d; handover show %d ...; handover undo %d ... --yes\n",
-		e.dsn, plan.Operator.ID, job.ID, job.ID)
+	flags := fmt.Sprintf("--db %s --as %d", e.dsn, plan.Operator.ID)
+	fmt.Fprintf(e.stdout, "Try next:\n  handover jobs %s\n  handover show %d %s\n  handover preview %s %s --format html -o preview.html\n  handover undo %d %s --yes\n",
+		flags, job.ID, flags, up.Name, flags, job.ID, flags)
 	return nil
 }
 
