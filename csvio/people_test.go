@@ -38,7 +38,7 @@ func trickyUsers() []handover.User {
 	return users
 }
 
-func export(t *testing.T, users []handover.User) []byte {
+func exportBytes(t *testing.T, users []handover.User) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	w := NewPeopleWriter(&b)
@@ -54,7 +54,7 @@ func export(t *testing.T, users []handover.User) []byte {
 }
 
 func TestPeopleWriterFormat(t *testing.T) {
-	got := string(export(t, []handover.User{
+	got := string(exportBytes(t, []handover.User{
 		{ID: 19, Name: "=SUM(A1)", Email: "j@example.com", Role: handover.RoleAgent, Active: true, Team: "Support"},
 		{ID: 11, Name: "Smith, Jo", Email: "-x@example.com", Role: handover.RoleAdmin, Team: "@Sales"},
 	}))
@@ -67,7 +67,7 @@ func TestPeopleWriterFormat(t *testing.T) {
 }
 
 func TestPeopleWriterEmpty(t *testing.T) {
-	got := string(export(t, nil))
+	got := string(exportBytes(t, nil))
 	if want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -81,7 +81,7 @@ func TestPeopleWriterEmpty(t *testing.T) {
 // some rows: the names come back exactly as they were in the directory.
 func TestRoundTrip(t *testing.T) {
 	users := trickyUsers()
-	data := export(t, users)
+	data := exportBytes(t, users)
 	to := map[int]string{}
 	var want []pair
 	line := 2

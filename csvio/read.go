@@ -80,7 +80,7 @@ func (rr *rowReader) pairs(max int) ([]handover.Row, error) {
 		}
 		if len(pairs) == max {
 			return nil, handover.Errorf(handover.LimitExceeded,
-				"the file has more than %d pairs (row %d is pair %d): split it into files of at most %d pairs, or raise the pair limit (a setting, %d by default)",
+				"the file has more than %d pairs (row %d is pair %d): split it into files of at most %d pairs, or raise the limit (the max-pairs setting, %d by default)",
 				max, line, max+1, max, handover.DefaultMaxPairs)
 		}
 		if budget -= textSize(cells); budget < 0 {

@@ -255,3 +255,20 @@ func fillTo(t *testing.T, data []byte, to map[int]string) []byte {
 	}
 	return out.Bytes()
 }
+
+func TestRepairMisdecoded(t *testing.T) {
+	tests := map[string]string{
+		"ZoÃ« Ã˜rsted":         "Zoë Ørsted",
+		"â€œCurlyâ€\uF19D â‚¬": "“Curly” €", // LibreOffice maps the undefined 0x9D to U+F19D
+		"â€œCurlyâ€\u009D":     "“Curly”",   // other decoders to the C1 control
+		"Ã":                    "Ã",         // not UTF-8 once encoded: unchanged
+		"Zoë":                  "Zoë",       // ë is 0xEB, not UTF-8 on its own: unchanged
+		"李":                    "李",         // not Windows-1252: unchanged
+		"plain":                "plain",
+	}
+	for in, want := range tests {
+		if got := repairMisdecoded(in); got != want {
+			t.Errorf("repairMisdecoded(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -136,9 +136,29 @@ func newlines(cells []string) int {
 // back to "Zoë"), as found in a file whose header shows a mis-decoded BOM.
 // Text that does not come out as valid UTF-8 is returned unchanged.
 func repairMisdecoded(s string) string {
-	b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(s))
-	if err != nil || !utf8.Valid(b) {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		c, ok := cp1252Byte(r)
+		if !ok {
+			return s
+		}
+		b = append(b, c)
+	}
+	if !utf8.Valid(b) {
 		return s
 	}
 	return string(b)
+}
+
+// cp1252Byte returns the Windows-1252 byte that decodes to r. The five bytes
+// Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) come back as
+// C1 controls from most decoders and as U+F100+byte from LibreOffice.
+func cp1252Byte(r rune) (byte, bool) {
+	switch {
+	case r < 0xA0: // ASCII, and C1 controls from undefined bytes (or a Latin-1 decoder)
+		return byte(r), true
+	case r >= 0xF180 && r < 0xF1A0:
+		return byte(r - 0xF100), true
+	}
+	return charmap.Windows1252.EncodeRune(r)
 }
