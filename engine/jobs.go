@@ -34,6 +34,7 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts RunOption
 	job := handover.Job{Kind: handover.KindRun, Status: handover.JobRunning, Tenant: plan.Operator.TenantID,
 		Operator: plan.Operator.ID, Started: db.Now().UTC()}
 	optJSON, _ := json.Marshal(opts)
+	job.Options = string(optJSON) // Execute reads the options from the job it is given
 	var shape []byte
 	if up := plan.Upload; up != nil {
 		job.File, job.SHA256 = up.Name, up.SHA256
