@@ -48,9 +48,17 @@ func failedLine(jp handover.JobPair) string {
 	return s
 }
 
+// pairArrow renders a ledger pair like the preview does. The ledger records
+// an ID cell that was not a valid ID as 0: it shows as "?", not "(0)".
 func pairArrow(jp handover.JobPair) string {
-	from, to := jp.From, jp.To
-	return handover.Label(jp.FromName, &from) + " → " + handover.Label(jp.ToName, &to)
+	return handover.Label(jp.FromName, knownID(jp.From)) + " → " + handover.Label(jp.ToName, knownID(jp.To))
+}
+
+func knownID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }
 
 // ResultJSON writes the result of a run, resume or undo as
