@@ -66,7 +66,7 @@ func TestReadHostile(t *testing.T) {
 		{name: "10 MB single line", code: handover.Unreadable, fragments: []string{"row 2 is longer than 1 MiB"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(header + "19,11," + repeat("x", 10<<20) + "\n")
 		}},
-		{name: "10 MB single line without newline", code: handover.BadHeader, fragments: []string{"more than 1000 columns"}, in: func(*testing.T) io.Reader {
+		{name: "10 MB single line without newline", code: handover.BadHeader, fragments: []string{"more than 200 columns"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(repeat("ab,", 10<<20/3))
 		}},
 		{name: "quote never closed", code: handover.Unreadable, fragments: []string{"row 2 is longer than 1 MiB"}, in: func(*testing.T) io.Reader {
@@ -87,8 +87,8 @@ func TestReadHostile(t *testing.T) {
 		{name: "NUL bytes", code: handover.Unreadable, fragments: []string{"NUL"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(header + "19,11,A\x00B\n")
 		}},
-		{name: "NUL bytes after the sniffed start", code: handover.Unreadable, fragments: []string{"row 5002 contains NUL bytes"}, in: func(*testing.T) io.Reader {
-			return strings.NewReader(header + repeat("19,,Abcdefghijklmnopq\n", 5000) + "20,12,\x00\x00\n")
+		{name: "NUL bytes after the sniffed start", code: handover.Unreadable, fragments: []string{"row 2002 contains NUL bytes"}, in: func(*testing.T) io.Reader {
+			return strings.NewReader(header + repeat("19,,Abcdefghijklmnopq\n", 2000) + "20,12,\x00\x00\n")
 		}},
 		{name: "control characters", code: handover.Unreadable, fragments: []string{"binary"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(header + "19,11,A\x01\x02\n")
@@ -108,13 +108,16 @@ func TestReadHostile(t *testing.T) {
 		{name: "header only", pairs: 0, in: func(*testing.T) io.Reader {
 			return strings.NewReader(exportHeader)
 		}},
-		{name: "100,000 columns in the header", code: handover.BadHeader, fragments: []string{"more than 1000 columns"}, in: func(*testing.T) io.Reader {
+		{name: "100,000 columns in the header", code: handover.BadHeader, fragments: []string{"more than 200 columns"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(columnsLine(100000) + "19,11\n")
 		}},
-		{name: "100,000 columns in a row", code: handover.Unreadable, fragments: []string{"row 3 has more than 1000 cells"}, in: func(*testing.T) io.Reader {
+		{name: "100,000 columns in a row", code: handover.Unreadable, fragments: []string{"row 3 has more than 200 cells"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(header + "19,11,A\n20,12" + repeat(",", 100000) + "\n")
 		}},
-		{name: "1000 columns are fine", pairs: 1, in: func(*testing.T) io.Reader {
+		{name: "200 columns are fine", pairs: 1, in: func(*testing.T) io.Reader {
+			return strings.NewReader(columnsLine(200) + "19,11" + repeat(",x", 198) + "\n")
+		}},
+		{name: "1000 columns", code: handover.BadHeader, fragments: []string{"more than 200 columns"}, in: func(*testing.T) io.Reader {
 			return strings.NewReader(columnsLine(1000) + "19,11" + repeat(",x", 998) + "\n")
 		}},
 		{name: "duplicate header columns", code: handover.BadHeader, fragments: []string{`2 "From User ID" columns (A and C)`}, in: func(*testing.T) io.Reader {

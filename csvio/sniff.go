@@ -11,7 +11,7 @@ import (
 	"handover"
 )
 
-const sniffBytes = 64 << 10 // how much of the file detection looks at
+const sniffBytes = 16 << 10 // how much of the file detection looks at
 
 // source is an upload's text, decoded to UTF-8, with what was detected.
 type source struct {
