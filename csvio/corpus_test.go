@@ -97,6 +97,9 @@ func checkCorpus(t *testing.T, want corpusWant, up *handover.Upload) {
 	if diff := cmp.Diff(wp, pairsOf(up)); diff != "" {
 		t.Errorf("pairs (-want +got):\n%s", diff)
 	}
+	if up.Header[0] != "From User ID" {
+		t.Errorf("first header cell %q, want From User ID without any BOM", up.Header[0])
+	}
 	if up.FromCol != 0 || up.ToCol != 1 || up.NameCol != 2 {
 		t.Errorf("columns %d, %d, %d; want 0, 1, 2", up.FromCol, up.ToCol, up.NameCol)
 	}

@@ -65,7 +65,7 @@ func (g *guard) Read(p []byte) (int, error) {
 		return 0, e
 	}
 	switch {
-	case err == io.EOF && (g.state == quoted || g.state == quoteCR):
+	case err == io.EOF && g.state == quoted:
 		g.err = handover.Errorf(handover.Unreadable, "row %d has a quoted cell that is never closed: a quote (\") is missing", g.row)
 		return 0, g.err
 	case err != nil && err != io.EOF:

@@ -179,6 +179,7 @@ func TestReadRows(t *testing.T) {
 		{"short row without to", "From User ID,Name,To User ID\n19,A\n", []pair{}},
 		{"bare quote in unquoted cell", "From User ID,To User ID,Name\n19,11,Jo \"JJ\" Smith\n", []pair{{2, "19", "11", "Jo \"JJ\" Smith"}}},
 		{"no final newline", "From User ID,To User ID,Name\n19,11,A", []pair{{2, "19", "11", "A"}}},
+		{"quoted cell then CR at the end", "From User ID,To User ID,Name\r\n19,11,\"A\"\r", []pair{{2, "19", "11", "A"}}},
 		{"blank lines before header", "\n\nFrom User ID,To User ID,Name\n19,11,A\n", []pair{{4, "19", "11", "A"}}},
 	}
 	for _, tt := range tests {

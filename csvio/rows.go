@@ -60,7 +60,13 @@ var cellKeys = func() []string {
 }()
 
 // rowReader reads an upload row by row with gocsv's Unmarshaller over an
-// encoding/csv reader configured for spreadsheets, fed through a guard.
+// encoding/csv reader configured for spreadsheets (any delimiter, ragged
+// rows, lazy quotes), fed through a guard that bounds each row.
+//
+// Header matching is done here, not by gocsv: its header normalizer is
+// process-wide (gocsv.SetHeaderNormalizer) and it cannot report missing or
+// duplicate columns, nor recognise a mis-decoded BOM. So the header is read
+// raw, matched with headerKey, and then renamed for gocsv (renameColumns).
 type rowReader struct {
 	csv        *csv.Reader
 	um         *gocsv.Unmarshaller

@@ -73,3 +73,33 @@ lo --convert-to "csv:$calc:44,34,76,1,,0,false,true,true" --outdir "$work/out" "
 mv "$work/out/decimal-ids-0.0.csv" "$out/lo-decimal-ids.csv"
 gen want decimal-ids "$out/lo-decimal-ids.csv.want.json"
 echo "made lo-decimal-ids.csv"
+
+cat > "$out/README.md" <<'README'
+# Spreadsheet corpus
+
+Made by `scripts/make-corpus.sh` (do not edit by hand): the people export
+(`people-export.csv`, written by `csvio.PeopleWriter`), edited as an admin would
+(`csvio/testdata/corpusgen`), then opened and saved by LibreOffice Calc. Each file
+has a `.want.json`: the format `csvio.Read` must detect and the pair rows it must
+return (`line` is the spreadsheet row, `from`/`to` the trimmed cells, `name` the
+Name cell with neutralisation undone), or `{"error": "code"}`. `validation` says
+what validation must then report; `TestCorpus` checks the reader's part only.
+
+| file | what happened to it |
+|---|---|
+| lo-utf8.csv | opened with IDs as Text, saved as CSV UTF-8 (LibreOffice quotes every text cell) |
+| lo-utf8-bom.csv | the same with a UTF-8 BOM, as Excel's "CSV UTF-8" writes |
+| lo-semicolon.csv | saved with `;` separators, as in locales with a decimal comma |
+| lo-unicode-tab.txt | saved as "Unicode text": UTF-16LE with BOM, tab separated |
+| lo-windows-1252.csv | saved in Windows-1252 ("ANSI"), names with €, “ ”, Œ, Š, ñ |
+| lo-crlf-1252.csv | Windows-1252 with CRLF row ends (LF inside cells), as Excel on Windows |
+| lo-leading-zeros.csv | To typed as 0001002; a double-click open made them numbers |
+| lo-decimal-ids.csv | ID columns formatted as numbers with one decimal: 1001.0 |
+| lo-scientific.csv | 18-digit IDs opened as numbers: 1.23457E+017 style damage |
+| lo-trailing-columns.csv | a note two columns right of Team: every row gets empty trailing cells |
+| lo-misdecoded-bom.csv | the UTF-8 export opened as Windows-1252: header `ï»¿From User ID`, names mojibake |
+| lo-sorted-name.csv | the Name column sorted on its own: names no longer match the IDs |
+| lo-formulas-evaluated.csv | opened with "Evaluate formulas" on: neutralised names stayed text |
+| lo-people.xlsx, lo-people.ods | saved as workbooks, not CSV: unreadable |
+README
+echo "made README.md"
