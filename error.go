@@ -20,7 +20,7 @@ const (
 	ErrForbidden   Code = "forbidden"   // the operator may not act
 	ErrUnavailable Code = "unavailable" // the database cannot be reached
 	ErrLocked      Code = "locked"      // another bulk job runs for the tenant
-	ErrInterrupted Code = "interrupted" // the file's job was interrupted: resume it
+	ErrInterrupted Code = "interrupted" // the file's job was interrupted: resume it (exit 3)
 	ErrNotFound    Code = "not_found"
 	ErrPartial     Code = "partial" // some pairs failed
 	ErrInternal    Code = "internal"
@@ -70,7 +70,9 @@ func ExitCode(err error) int {
 	switch ErrorCode(err) {
 	case ErrPartial:
 		return ExitPartial
-	case ErrForbidden, ErrUnavailable, ErrLocked, ErrInternal:
+	case ErrForbidden, ErrUnavailable, ErrLocked, ErrInterrupted, ErrInternal:
+		// An interrupted job for the file is like a job still running: the
+		// input is fine, the tenant's state stops it; `resume` is the fix.
 		return ExitBlocked
 	default:
 		return ExitRejected
