@@ -76,6 +76,10 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	}
 	db.Log = e.log
 	e.db = db
+	// Hidden knob for tests and tuning: pairs per transaction.
+	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
+		db.ChunkSize = n
+	}
 	if v, _ := db.SchemaVersion(ctx); v == 0 {
 		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", e.dsn)
 	}
