@@ -98,8 +98,8 @@ func (o SeedOptions) withDefaults() SeedOptions {
 // type, and a smaller second tenant. Names include accents, commas, quotes,
 // apostrophes and one that begins with "=". It creates the schema if
 // needed and refuses a database that already has users. Everything is
-// written in one transaction: COPY on PostgreSQL, multi-row INSERTs on
-// SQLite.
+// written in one transaction (COPY on PostgreSQL, multi-row INSERTs on
+// SQLite), then analyzed.
 func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
 	o = o.withDefaults()
 	if o.Users < 50 || o.OtherUsers < 30 || o.RowsPerUser < 0 || o.Heavy < 0 {
@@ -129,6 +129,10 @@ func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
 	})
 	if err != nil {
 		return SeedInfo{}, fmt.Errorf("seed: %w", err)
+	}
+	// Statistics, as a live database has, so that plans use the owner indexes.
+	if _, err := db.db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return SeedInfo{}, fmt.Errorf("analyze: %w", err)
 	}
 	return s.info(), nil
 }
@@ -163,12 +167,9 @@ type seeder struct {
 	rows    int64
 }
 
-// Identity ranges: the second tenant's users and teams start at otherBase,
-// so IDs stay unique across tenants.
-const (
-	otherBase = 1_000_000_000
-	numSkills = 200
-)
+// The second tenant's users and teams start at otherBase, so that IDs are
+// unique across tenants; each tenant has numSkills skills.
+const otherBase, numSkills = 1_000_000_000, 200
 
 // newSeeder plans both tenants from o.Seed.
 func newSeeder(o SeedOptions) (*seeder, error) {

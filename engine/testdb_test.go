@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -208,4 +211,107 @@ func mustChecksum(tb testing.TB, db *DB, table, key string) string {
 		tb.Fatalf("checksum %s: %v", table, err)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// mustCopyDB makes an identical copy of the closed database dsn on backend
+// and returns the copy's DSN; the copy is removed when the test ends.
+// PostgreSQL copies with CREATE DATABASE … TEMPLATE (no connection to dsn
+// may be open); SQLite copies the file, which Close has checkpointed.
+func mustCopyDB(tb testing.TB, backend, dsn string) string {
+	tb.Helper()
+	if backend == "postgres" {
+		return mustCreatePostgres(tb, pgDBName(tb, dsn))
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(dsn + suffix); err == nil {
+			tb.Fatalf("copy %s: %s%s still exists; close every connection first", dsn, dsn, suffix)
+		}
+	}
+	dst := filepath.Join(tb.TempDir(), "copy.db")
+	if err := copyFile(dst, dsn); err != nil {
+		tb.Fatalf("copy %s: %v", dsn, err)
+	}
+	return dst
+}
+
+// copyFile copies src to a new file dst.
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// pgDBName returns the database a PostgreSQL DSN names.
+func pgDBName(tb testing.TB, dsn string) string {
+	tb.Helper()
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return strings.TrimPrefix(u.Path, "/")
+	}
+	fields := strings.Fields(dsn)
+	for i := len(fields) - 1; i >= 0; i-- {
+		if name, ok := strings.CutPrefix(fields[i], "dbname="); ok {
+			return name
+		}
+	}
+	tb.Fatalf("no database name in %s", dsn)
+	return ""
+}
+
+// mustCountingDB returns a DB on the same database as db whose every
+// statement is counted in the returned counter, to check that work is
+// batched (a constant number of queries, not one per row).
+func mustCountingDB(tb testing.TB, db *DB) (*DB, *atomic.Int64) {
+	tb.Helper()
+	probe, err := sql.Open(db.dialect.driver(), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	drv := probe.Driver()
+	probe.Close()
+	n := new(atomic.Int64)
+	raw := sql.OpenDB(countingConnector{dsn: db.dialect.connString(db.DSN), drv: drv, n: n})
+	counted := *db
+	counted.db = sqlx.NewDb(raw, db.dialect.driver())
+	tb.Cleanup(func() { raw.Close() })
+	return &counted, n
+}
+
+// countingConnector opens connections that count statements. Its
+// connections offer only Prepare, so database/sql prepares every query
+// and Prepare sees them all.
+type countingConnector struct {
+	dsn string
+	drv driver.Driver
+	n   *atomic.Int64
+}
+
+func (c countingConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{Conn: conn, n: c.n}, nil
+}
+
+func (c countingConnector) Driver() driver.Driver { return c.drv }
+
+type countingConn struct {
+	driver.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Prepare(q string) (driver.Stmt, error) {
+	c.n.Add(1)
+	return c.Conn.Prepare(q)
 }

@@ -1,0 +1,467 @@
+package engine
+
+// Benchmarks for issue 4 on workload W (see Workload): the engine's run
+// against hand-written set-based SQL, a naive per-row script, and the
+// preview. W's size is HANDOVER_BENCH_SCALE (default 0.1; 1.0 is the full
+// 20,000 users and 2,000 pairs). Full size on both backends:
+//
+//	HANDOVER_TEST_PG=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
+//	HANDOVER_BENCH_SCALE=1 go test ./engine -run '^$' -bench . -benchtime 1x -timeout 60m
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"handover"
+)
+
+// benchScale reads HANDOVER_BENCH_SCALE.
+func benchScale(tb testing.TB) float64 {
+	s := os.Getenv("HANDOVER_BENCH_SCALE")
+	if s == "" {
+		return 0.1
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		tb.Fatalf("HANDOVER_BENCH_SCALE=%q: want a positive number", s)
+	}
+	return f
+}
+
+// benchW is a seeded workload in a closed database, ready to be copied.
+type benchW struct {
+	backend, dsn string
+	info         SeedInfo
+}
+
+// mustBuildW seeds W at scale into a fresh database on backend and closes
+// it, logging how long that took.
+func mustBuildW(b *testing.B, backend string, scale float64) benchW {
+	b.Helper()
+	dsn := MustCreateDSN(b, backend)
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	info, err := db.Seed(context.Background(), Workload(scale))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%s: W at scale %g: %d users, %d pairs, %d rows seeded in %.1fs",
+		backend, scale, info.Users, len(info.HeavyPairs()), info.Rows, time.Since(start).Seconds())
+	if backend == "postgres" { // as a live database is: hint bits set, visibility map current
+		if _, err := db.SQL().Exec(`VACUUM`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return benchW{backend: backend, dsn: dsn, info: info}
+}
+
+// mustOpen opens dsn for a benchmark and closes it when the benchmark ends.
+func mustOpen(b *testing.B, dsn string) *DB {
+	b.Helper()
+	db, err := Open(context.Background(), dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// benchPlan is the plan a preview of W's pairs would produce: every row
+// ok, the tenant admin operating.
+func benchPlan(b *testing.B, db *DB, info SeedInfo, pairs []handover.Pair) *handover.Plan {
+	b.Helper()
+	ctx := context.Background()
+	op, err := db.Operator(ctx, info.TenantAdmin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for _, p := range pairs {
+		ids = append(ids, p.From, p.To)
+	}
+	users, err := db.Users(ctx, op.TenantID, ids)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan := &handover.Plan{Operator: op}
+	for i, p := range pairs {
+		from, to := p.From, p.To
+		plan.Rows = append(plan.Rows, handover.PlanRow{Row: i + 2, From: &from, To: &to,
+			FromName: users[from].Name, ToName: users[to].Name, Status: handover.StatusOK})
+	}
+	plan.Tally()
+	return plan
+}
+
+// BenchmarkHandoverW runs W with the engine (ledger, journal, chunks) and
+// with the set-based baseline on identical copies, checks they end
+// identical, and reports both times, their ratio, rows moved per second and
+// peak memory of the engine's run. With -benchtime Nx it reports the best
+// of N for each side, which shields the ratio from other load.
+func BenchmarkHandoverW(b *testing.B) {
+	for _, backend := range backends(b) {
+		w := mustBuildW(b, backend, benchScale(b))
+		b.Run(backend, func(b *testing.B) {
+			var best handoverRun
+			for range b.N {
+				best = best.keepBest(benchHandoverOnce(b, w))
+			}
+			best.report(b)
+		})
+	}
+}
+
+// handoverRun is what one engine run and one baseline run measured.
+type handoverRun struct {
+	engine, baseline   time.Duration
+	moved, overwritten int64
+	heapMB, rssMB      float64
+}
+
+// keepBest keeps the shorter time of each side and the larger memory peak.
+func (r handoverRun) keepBest(n handoverRun) handoverRun {
+	if r.engine == 0 {
+		return n
+	}
+	r.engine, r.baseline = min(r.engine, n.engine), min(r.baseline, n.baseline)
+	r.heapMB, r.rssMB = max(r.heapMB, n.heapMB), max(r.rssMB, n.rssMB)
+	return r
+}
+
+func (r handoverRun) report(b *testing.B) {
+	b.ReportMetric(r.engine.Seconds(), "engine-s")
+	b.ReportMetric(r.baseline.Seconds(), "baseline-s")
+	b.ReportMetric(r.engine.Seconds()/r.baseline.Seconds(), "ratio")
+	b.ReportMetric(float64(r.moved)/r.engine.Seconds(), "rows/s")
+	b.ReportMetric(float64(r.moved), "moved")
+	b.ReportMetric(float64(r.overwritten), "overwritten")
+	b.ReportMetric(r.heapMB, "peak-heap-MB")
+	b.ReportMetric(r.rssMB, "peak-rss-MB")
+}
+
+// benchHandoverOnce measures one engine run and one baseline run of w, each
+// on a fresh copy, and checks that they end identical and that the preview
+// predicted what the engine moved.
+func benchHandoverOnce(b *testing.B, w benchW) handoverRun {
+	b.StopTimer()
+	defer b.StartTimer()
+	engineDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	baseDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	plan := benchPlan(b, engineDB, w.info, w.info.HeavyPairs())
+	if err := engineDB.Predict(context.Background(), plan); err != nil {
+		b.Fatal(err)
+	}
+	settle(b, w.backend)
+	runtime.GC()
+	mem := startPeakMemory()
+	b.StartTimer()
+	var r handoverRun
+	r.engine, r.moved, r.overwritten = mustRunEngine(b, engineDB, plan)
+	b.StopTimer()
+	r.heapMB, r.rssMB = mem()
+	settle(b, w.backend)
+	r.baseline = mustRunBaseline(b, baseDB, w.info.HeavyPairs())
+	mustMatch(b, engineDB, baseDB)
+	if rows, over := predicted(plan); rows != r.moved || over != r.overwritten {
+		b.Errorf("preview predicted %d rows moved and %d overwritten; the run moved %d and overwrote %d", rows, over, r.moved, r.overwritten)
+	}
+	return r
+}
+
+// predicted sums the rows a plan's preview says will move and be
+// overwritten.
+func predicted(plan *handover.Plan) (rows, overwritten int64) {
+	for _, r := range plan.Rows {
+		for _, m := range r.Moves {
+			rows, overwritten = rows+m.Rows, overwritten+m.Overwritten
+		}
+	}
+	return rows, overwritten
+}
+
+// settle makes PostgreSQL write out dirty pages, so that one measured run
+// does not pay for the writes of the one before.
+func settle(b *testing.B, backend string) {
+	if backend == "postgres" {
+		mustAdminExec(b, os.Getenv(pgEnv), "CHECKPOINT")
+	}
+}
+
+// mustRunEngine records and executes plan as the run command would, and
+// returns how long that took and the rows the ledger says moved and were
+// overwritten.
+func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, int64, int64) {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	job, err := db.CreateJob(ctx, plan, RunOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := db.Execute(ctx, job, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	if res.Failed > 0 || res.Done != len(plan.Rows) {
+		b.Fatalf("engine: %d pairs done, %d failed of %d", res.Done, res.Failed, len(plan.Rows))
+	}
+	var moved, overwritten int64
+	row := db.SQL().QueryRow(db.rebind(`SELECT COALESCE(sum(moved), 0), COALESCE(sum(overwritten), 0) FROM handover_moves WHERE job_id = ?`), job.ID)
+	if err := row.Scan(&moved, &overwritten); err != nil {
+		b.Fatal(err)
+	}
+	return elapsed, moved, overwritten
+}
+
+// mustRunBaseline is the best a DBA could do by hand: in one transaction,
+// load the pairs into a table, then per data type delete the targets' rows
+// of overwrite types where the source has some, and move every owner
+// column with one UPDATE joined to the pairs. No ledger, no journal.
+func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	tx, err := db.SQL().BeginTxx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range baselineSQL(db.Dialect(), pairs) {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			b.Fatalf("baseline: %s: %v", q[:min(len(q), 120)], err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// baselineSQL returns the baseline's statements.
+func baselineSQL(backend string, pairs []handover.Pair) []string {
+	create := `CREATE TEMP TABLE bench_pairs (src INTEGER PRIMARY KEY, dst INTEGER NOT NULL UNIQUE)`
+	if backend == "postgres" {
+		create = `CREATE TEMP TABLE bench_pairs (src BIGINT PRIMARY KEY, dst BIGINT NOT NULL UNIQUE) ON COMMIT DROP`
+	}
+	values := make([]string, len(pairs))
+	for i, p := range pairs {
+		values[i] = fmt.Sprintf("(%d, %d)", p.From, p.To)
+	}
+	qs := []string{create, `INSERT INTO bench_pairs (src, dst) VALUES ` + strings.Join(values, ", "), `ANALYZE bench_pairs`}
+	for _, t := range handover.Catalog {
+		if t.Mode == handover.Overwrite {
+			o := t.Owners[0]
+			qs = append(qs, fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT p.dst FROM bench_pairs p WHERE EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src))`,
+				t.Table, o, t.Table, o))
+		}
+		for _, col := range t.Owners {
+			qs = append(qs, fmt.Sprintf(`UPDATE %s SET %s = p.dst FROM bench_pairs p WHERE %s.%s = p.src`, t.Table, col, t.Table, col))
+		}
+	}
+	if backend != "postgres" {
+		qs = append(qs, `DROP TABLE temp.bench_pairs`)
+	}
+	return qs
+}
+
+// mustMatch fails unless a and b hold the same directory and data.
+func mustMatch(b *testing.B, x, y *DB) {
+	b.Helper()
+	sx, sy := mustChecksums(b, x), mustChecksums(b, y)
+	for table, sum := range sx {
+		if sy[table] != sum {
+			b.Errorf("%s differs between the engine's copy and the baseline's", table)
+		}
+	}
+}
+
+// startPeakMemory samples the Go heap every few milliseconds and resets the
+// process's peak resident size (Linux); the returned function stops the
+// sampling and returns both peaks in MB. SQLite's page cache lives outside
+// the Go heap, so the resident peak is the one that counts there.
+func startPeakMemory() func() (heapMB, rssMB float64) {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		var m runtime.MemStats
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapAlloc)
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() (float64, float64) {
+		close(stop)
+		return float64(<-done) / (1 << 20), peakRSSMB()
+	}
+}
+
+// peakRSSMB reads VmHWM from /proc/self/status, 0 where there is none.
+func peakRSSMB() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkNaivePerRow measures the script a first attempt would be: one
+// transaction per pair, and per data type and owner column a SELECT of the
+// keys, then one UPDATE (or DELETE) per row: a round trip per row. It runs
+// on W at a tenth of HANDOVER_BENCH_SCALE, next to the set-based baseline
+// on a copy, and checks both end identical.
+func BenchmarkNaivePerRow(b *testing.B) {
+	for _, backend := range backends(b) {
+		w := mustBuildW(b, backend, benchScale(b)/10)
+		b.Run(backend, func(b *testing.B) {
+			for range b.N {
+				benchNaiveOnce(b, w)
+			}
+		})
+	}
+}
+
+// benchNaiveOnce measures one naive run and one baseline run of w.
+func benchNaiveOnce(b *testing.B, w benchW) {
+	b.StopTimer()
+	naiveDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	baseDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	pairs := w.info.HeavyPairs()
+	settle(b, w.backend)
+	b.StartTimer()
+	start := time.Now()
+	var rows int64
+	for _, p := range pairs {
+		n, err := naivePair(context.Background(), naiveDB, p)
+		if err != nil {
+			b.Fatalf("naive %v: %v", p, err)
+		}
+		rows += n
+	}
+	naive := time.Since(start)
+	b.StopTimer()
+	settle(b, w.backend)
+	base := mustRunBaseline(b, baseDB, pairs)
+	mustMatch(b, naiveDB, baseDB)
+	b.ReportMetric(naive.Seconds(), "naive-s")
+	b.ReportMetric(base.Seconds(), "baseline-s")
+	b.ReportMetric(naive.Seconds()/base.Seconds(), "ratio")
+	b.ReportMetric(float64(rows)/naive.Seconds(), "rows/s")
+	b.ReportMetric(float64(len(pairs)), "pairs")
+	b.StartTimer()
+}
+
+// naivePair hands one pair over row by row in one transaction and returns
+// the rows it moved.
+func naivePair(ctx context.Context, db *DB, p handover.Pair) (int64, error) {
+	var moved int64
+	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
+		for _, t := range handover.Catalog {
+			if t.Mode == handover.Overwrite {
+				if err := naiveOverwrite(ctx, tx, t, p); err != nil {
+					return err
+				}
+			}
+			for _, col := range t.Owners {
+				var keys []int64
+				if err := tx.SelectContext(ctx, &keys, tx.Rebind(`SELECT `+t.Key()+` FROM `+t.Table+` WHERE `+col+` = ?`), p.From); err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE `+t.Table+` SET `+col+` = ? WHERE `+t.Key()+` = ?`), p.To, k); err != nil {
+						return err
+					}
+				}
+				moved += int64(len(keys))
+			}
+		}
+		return nil
+	})
+	return moved, err
+}
+
+// naiveOverwrite deletes the target's rows of t one by one if the source
+// has any.
+func naiveOverwrite(ctx context.Context, tx *sqlx.Tx, t handover.DataType, p handover.Pair) error {
+	owner := t.Owners[0]
+	var n int
+	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT count(*) FROM `+t.Table+` WHERE `+owner+` = ?`), p.From); err != nil || n == 0 {
+		return err
+	}
+	var keys []int64
+	if err := tx.SelectContext(ctx, &keys, tx.Rebind(`SELECT `+t.Key()+` FROM `+t.Table+` WHERE `+owner+` = ?`), p.To); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM `+t.Table+` WHERE `+t.Key()+` = ?`), k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BenchmarkPreviewW measures the preview's counting of W (db.Predict over
+// every pair) and checks that it takes as many queries for all pairs as
+// for ten.
+func BenchmarkPreviewW(b *testing.B) {
+	for _, backend := range backends(b) {
+		w := mustBuildW(b, backend, benchScale(b))
+		b.Run(backend, func(b *testing.B) {
+			db := mustOpen(b, w.dsn)
+			pairs := w.info.HeavyPairs()
+			few := mustPredictQueries(b, db, benchPlan(b, db, w.info, pairs[:min(10, len(pairs))]))
+			all := mustPredictQueries(b, db, benchPlan(b, db, w.info, pairs))
+			if few != all {
+				b.Fatalf("predict takes %d queries for 10 pairs but %d for %d", few, all, len(pairs))
+			}
+			plan := benchPlan(b, db, w.info, pairs)
+			b.ResetTimer()
+			for range b.N {
+				if err := db.Predict(context.Background(), plan); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(all), "queries")
+			b.ReportMetric(float64(len(pairs)), "pairs")
+		})
+	}
+}
+
+// mustPredictQueries predicts plan and returns how many queries it took.
+func mustPredictQueries(b *testing.B, db *DB, plan *handover.Plan) int64 {
+	b.Helper()
+	counted, n := mustCountingDB(b, db)
+	if err := counted.Predict(context.Background(), plan); err != nil {
+		b.Fatal(err)
+	}
+	return n.Load()
+}
