@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -37,6 +38,9 @@ type DB struct {
 	// ChunkSize is how many pairs are applied in one transaction. A failing
 	// chunk is split until the failing pair is isolated.
 	ChunkSize int
+	// guard is the tenant guard taken on this handle; jobs check before
+	// each chunk that it is still held.
+	guard *Guard
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
@@ -52,6 +56,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	d := dialect(sqliteDialect{})
 	if IsPostgres(dsn) {
 		d = postgresDialect{}
+	} else if err := createPrivate(sqlitePath(dsn)); err != nil {
+		return nil, unavailable(dsn, err)
 	}
 	raw, err := sql.Open(d.driver(), d.connString(dsn))
 	if err != nil {
@@ -64,6 +70,19 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, unavailable(dsn, err)
 	}
 	return db, nil
+}
+
+// createPrivate creates an SQLite file readable by its owner only (it holds
+// personal data) unless it exists already.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // Close closes the database.

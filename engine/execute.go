@@ -28,6 +28,10 @@ func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handove
 	size := max(db.ChunkSize, 1)
 	for start := 0; start < len(pending); start += size {
 		end := min(start+size, len(pending))
+		if err := db.hold(ctx, job.ID); err != nil {
+			db.markInterrupted(job.ID)
+			return handover.Result{}, err
+		}
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err

@@ -92,7 +92,8 @@ func TestTenantGuard(t *testing.T) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
 		ctx := context.Background()
-		g, err := db.LockTenant(ctx, 1)
+		tenant1, tenant2 := handover.User{ID: 1, TenantID: 1}, handover.User{ID: 100, TenantID: 2}
+		g, err := db.LockTenant(ctx, tenant1, "run")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,16 +102,16 @@ func TestTenantGuard(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer other.Close()
-		if _, err := other.LockTenant(ctx, 1); handover.ErrorCode(err) != handover.ErrLocked {
+		if _, err := other.LockTenant(ctx, tenant1, "run"); handover.ErrorCode(err) != handover.ErrLocked {
 			t.Fatalf("second guard on tenant 1: err = %v, want locked", err)
 		}
-		g2, err := other.LockTenant(ctx, 2)
+		g2, err := other.LockTenant(ctx, tenant2, "run")
 		if err != nil {
 			t.Fatalf("guard on another tenant: %v", err)
 		}
 		g2.Release()
 		g.Release()
-		g3, err := other.LockTenant(ctx, 1)
+		g3, err := other.LockTenant(ctx, tenant1, "run")
 		if err != nil {
 			t.Fatalf("guard after release: %v", err)
 		}

@@ -114,7 +114,7 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 // runValid runs the plan's valid pairs and shows the summary and audit.
 func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload) error {
 	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`handover run %s --skip-invalid --yes`):\n\n", up.Name)
-	guard, err := db.LockTenant(ctx, plan.Operator.TenantID)
+	guard, err := db.LockTenant(ctx, plan.Operator, "run")
 	if err != nil {
 		return err
 	}

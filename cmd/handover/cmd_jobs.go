@@ -28,7 +28,7 @@ func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	guard, err := db.LockTenant(ctx, op.TenantID)
+	guard, err := db.LockTenant(ctx, op, "resume")
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	guard, err := db.LockTenant(ctx, op.TenantID)
+	guard, err := db.LockTenant(ctx, op, "undo")
 	if err != nil {
 		return err
 	}

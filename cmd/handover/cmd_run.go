@@ -42,7 +42,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	guard, err := db.LockTenant(ctx, op.TenantID)
+	guard, err := db.LockTenant(ctx, op, "run")
 	if err != nil {
 		return err
 	}
