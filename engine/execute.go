@@ -28,10 +28,6 @@ func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handove
 	size := max(db.ChunkSize, 1)
 	for start := 0; start < len(pending); start += size {
 		end := min(start+size, len(pending))
-		if err := db.hold(ctx, job.ID); err != nil {
-			db.markInterrupted(job.ID)
-			return handover.Result{}, err
-		}
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
@@ -54,7 +50,12 @@ type executor struct {
 // run applies a chunk, splitting it on failure until the failing pair is
 // found. Only errors that stop the whole job are returned.
 func (x executor) run(ctx context.Context, pairs []chunkPair) error {
-	err := retry(ctx, x.db, func() error { return x.db.withTx(ctx, func(tx *sqlx.Tx) error { return x.apply(ctx, tx, pairs) }) })
+	err := retry(ctx, x.db, func() error {
+		if err := x.db.hold(ctx, x.job); err != nil {
+			return err
+		}
+		return x.db.withTx(ctx, func(tx *sqlx.Tx) error { return x.apply(ctx, tx, pairs) })
+	})
 	switch {
 	case err == nil:
 		return x.report(ctx, pairs)
@@ -169,10 +170,11 @@ func (db *DB) markInterrupted(jobID int64) {
 }
 
 // fatal reports whether err stops the whole job rather than one pair: the
-// job was cancelled or the database went away.
+// job was cancelled, the database went away or the tenant's guard was lost.
 func fatal(ctx context.Context, err error) bool {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	return handover.ErrorCode(err) == handover.ErrUnavailable || isConnectionError(err)
+	code := handover.ErrorCode(err)
+	return code == handover.ErrUnavailable || code == handover.ErrLocked || isConnectionError(err)
 }

@@ -59,6 +59,9 @@ func (db *DB) LockTenant(ctx context.Context, op handover.User, action string) (
 	tenant := op.TenantID
 	g, held, err := db.takeGuard(ctx, tenant)
 	if err != nil {
+		if isConnectionError(err) {
+			return nil, unavailable(db.DSN, err)
+		}
 		return nil, err
 	}
 	if !held {
@@ -107,12 +110,13 @@ func (db *DB) takeGuard(ctx context.Context, tenant int64) (g *Guard, held bool,
 	return g, held, err
 }
 
-// hold makes sure the guard taken on db is still held before more of a
-// job is applied. On PostgreSQL the guard dies with its connection (a
+// hold makes sure the guard taken on db is still held before each
+// transaction of a job. On PostgreSQL the guard dies with its connection (a
 // restart, a network cut); it is taken again if it is free and job is still
 // "running": taking the guard marks running jobs interrupted, so a job
 // still running proves that nobody else took the guard meanwhile.
-// Otherwise the job must stop; resume finishes it.
+// Otherwise the job must stop (ErrLocked); resume finishes it. Connection
+// errors are returned as they are, for the caller's retry.
 func (db *DB) hold(ctx context.Context, job int64) error {
 	g := db.guard
 	if g == nil || g.Check(ctx) == nil {
@@ -129,7 +133,7 @@ func (db *DB) hold(ctx context.Context, job int64) error {
 	if err := db.db.GetContext(ctx, &status, db.rebind(`SELECT status FROM handover_jobs WHERE id = ?`), job); err != nil || status != string(handover.JobRunning) {
 		ng.Release()
 		if err != nil {
-			return unavailable(db.DSN, err)
+			return fmt.Errorf("read status of job %d: %w", job, err)
 		}
 		return handover.Errorf(handover.ErrLocked, "job %d lost its connection to the database, and another job ran for the tenant meanwhile; finish job %d with `handover resume %d`", job, job, job)
 	}
@@ -141,7 +145,7 @@ func (db *DB) hold(ctx context.Context, job int64) error {
 func (db *DB) advisoryLock(ctx context.Context, tenant int64) (*Guard, bool, error) {
 	conn, err := db.db.Connx(ctx)
 	if err != nil {
-		return nil, false, unavailable(db.DSN, err)
+		return nil, false, fmt.Errorf("take tenant %d guard: %w", tenant, err)
 	}
 	const key = `hashtextextended('handover tenant job', ?)`
 	var held bool

@@ -81,11 +81,10 @@ WHERE job_id = ? AND status = 'pending' ORDER BY id`), job.ID); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
 	for _, p := range pending {
-		if err := db.hold(ctx, job.ID); err != nil {
-			db.markInterrupted(job.ID)
-			return handover.Result{}, err
-		}
 		err := retry(ctx, db, func() error {
+			if err := db.hold(ctx, job.ID); err != nil {
+				return err
+			}
 			return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, job.ID, p.ID, p.Orig, p.From, p.To) })
 		})
 		var d *drift
