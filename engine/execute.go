@@ -138,7 +138,11 @@ func (x executor) report(ctx context.Context, pairs []chunkPair) error {
 	for i, p := range pairs {
 		ids[i] = p.ID
 	}
-	recs, err := x.db.pairsWhere(ctx, x.db.dialect.idsIn("p.id"), x.db.dialect.idsArg(ids))
+	var recs []handover.JobPair
+	err := retry(ctx, x.db, func() (err error) {
+		recs, err = x.db.pairsWhere(ctx, x.db.dialect.idsIn("p.id"), x.db.dialect.idsArg(ids))
+		return err
+	})
 	if err != nil {
 		return err
 	}
