@@ -140,8 +140,8 @@ func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, guar
 	res, err := exec(ctx, job, prog.Pair)
 	prog.Finish()
 	if err != nil {
-		if handover.ErrorCode(err) == handover.ErrInternal || ctx.Err() != nil {
-			return res, handover.Errorf(handover.ErrUnavailable, "job %d stopped before it finished (%v); pairs done so far are kept. Finish it with `handover resume %d`", job.ID, err, job.ID)
+		if c := handover.ErrorCode(err); c == handover.ErrInternal || c == handover.ErrUnavailable || ctx.Err() != nil {
+			return res, handover.Errorf(handover.ErrUnavailable, "job %d stopped before it finished (%s); pairs done so far are kept. Finish it with `handover resume %d`", job.ID, handover.ErrorMessage(err), job.ID)
 		}
 		return res, err
 	}
