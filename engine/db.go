@@ -144,6 +144,10 @@ type queryer interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
 }
 
-// stamp renders t as stored in the ledger: RFC 3339 in UTC, which both
-// backends accept and SQLite sorts correctly as text.
-func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// stampLayout is RFC 3339 with a fixed nine-digit fraction: time.RFC3339Nano
+// drops trailing zeros, and "…05.1Z" sorts after "…05.123Z" as text.
+const stampLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// stamp renders t as stored in the ledger: RFC 3339 in UTC with a fixed
+// width, which both backends accept and SQLite sorts correctly as text.
+func stamp(t time.Time) string { return t.UTC().Format(stampLayout) }
