@@ -71,7 +71,11 @@ JOIN teams t ON t.id = v.team_id WHERE v.admin_id = ? AND t.tenant_id = ?`), op.
 }
 
 // Transferred returns the pairs among pairs that an earlier run completed
-// and that have not been undone, with the latest job that did so.
+// and that were not handed back since, each with the first run that
+// completed it after its last undo: the job that did the transfer, not a
+// later rerun that found nothing left to move. A run completed before an
+// undo of the pair (a rerun, then an undo of the first run) no longer
+// counts: the data is back with the source.
 func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.Pair) (map[handover.Pair]handover.JobRef, error) {
 	from := make([]int64, len(pairs))
 	want := make(map[handover.Pair]bool, len(pairs))
@@ -83,18 +87,26 @@ func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.
 		From int64     `db:"from_id"`
 		To   int64     `db:"to_id"`
 		Job  int64     `db:"job_id"`
+		Kind string    `db:"kind"`
 		At   timestamp `db:"done_at"`
 	}
-	q := db.rebind(`SELECT p.from_id, p.to_id, p.job_id, p.done_at FROM handover_pairs p
+	q := db.rebind(`SELECT p.from_id, p.to_id, p.job_id, j.kind, p.done_at FROM handover_pairs p
 JOIN handover_jobs j ON j.id = p.job_id
-WHERE j.tenant_id = ? AND j.kind = 'run' AND p.status = 'done' AND ` + db.dialect.idsIn("p.from_id") + ` ORDER BY p.job_id`)
+WHERE j.tenant_id = ? AND p.status = 'done' AND ` + db.dialect.idsIn("p.from_id") + ` ORDER BY p.done_at, p.id`)
 	if err := db.db.SelectContext(ctx, &rows, q, tenantID, db.dialect.idsArg(from)); err != nil {
 		return nil, fmt.Errorf("look up earlier transfers: %w", err)
 	}
 	out := make(map[handover.Pair]handover.JobRef)
-	for _, r := range rows {
-		if p := (handover.Pair{From: r.From, To: r.To}); want[p] {
-			out[p] = handover.JobRef{Job: r.Job, At: r.At.Time}
+	for _, r := range rows { // in the order things happened
+		p := handover.Pair{From: r.From, To: r.To}
+		switch {
+		case !want[p]:
+		case r.Kind == string(handover.KindUndo):
+			delete(out, p) // handed back
+		default:
+			if _, seen := out[p]; !seen {
+				out[p] = handover.JobRef{Job: r.Job, At: r.At.Time}
+			}
 		}
 	}
 	return out, nil
