@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -140,4 +141,15 @@ func testFailingPair(t *testing.T, chunkSize int) {
 			t.Errorf("pair after the failing one did not run: source 20 still owns %d contacts", n)
 		}
 	})
+}
+
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	db := MustOpenDB(t, "sqlite")
+	st, err := os.Stat(sqlitePath(db.DSN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := st.Mode().Perm(); mode != 0o600 {
+		t.Errorf("database file mode = %o, want 600: it holds personal data", mode)
+	}
 }
