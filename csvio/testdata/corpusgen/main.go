@@ -258,6 +258,9 @@ func writeWant(path string, v variant) error {
 	if v.err == "" {
 		w.Format = &wantFormat{Delimiter: string(v.format.Delimiter), Encoding: v.format.Encoding, CRLF: v.format.CRLF}
 		w.Pairs = wantPairs(v)
+		if v.names != nil {
+			w.Validation = mismatches(w.Pairs)
+		}
 	}
 	b, err := json.MarshalIndent(w, "", "  ")
 	if err != nil {
@@ -281,9 +284,6 @@ func wantPairs(v variant) []wantPair {
 		out = append(out, wantPair{Line: line, From: v.id(p[0]), To: v.id(p[1]), Name: name})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	if v.names != nil {
-		v.note = mismatches(out)
-	}
 	return out
 }
 
