@@ -121,6 +121,10 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 		return rejected
 	case plan.Errors > 0:
 		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors: fix them and preview again (or run with --skip-invalid)", plan.Errors, plan.Pairs)
+	case plan.Pairs == 0:
+		// Like run: a file without pairs (the unedited export, a header
+		// only) is a mistake to point out, not a preview to pass.
+		return handover.Errorf(handover.ErrInvalid, "the file has no pairs: type each successor's ID in the To User ID column")
 	}
 	return nil
 }
