@@ -128,7 +128,7 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 		return err
 	}
 	auditPath := filepath.Join(c.dir, fmt.Sprintf("handover-job-%d-errors.csv", job.ID))
-	err = e.report(ctx, db, res, up, auditPath, "text")
+	err = e.report(ctx, db, job, res, up, auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.report(ctx, db, res, up, c.auditPath, c.format)
+	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
 }
 
 // undoCmd restores what a run changed.
@@ -103,7 +103,7 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.report(ctx, db, res, up, c.auditPath, c.format)
+	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
 }
 
 // jobsCmd lists recent jobs.

@@ -65,7 +65,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return e.report(ctx, db, res, up, c.auditPath, c.format)
+	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
 }
 
 // upload reads the file argument, or builds a one-pair upload from
@@ -151,7 +151,7 @@ func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, guar
 
 // report prints a job's outcome, writes the audit file of failed pairs and
 // returns ErrPartial when some failed.
-func (e *env) report(ctx context.Context, db *engine.DB, res handover.Result, up *handover.Upload, auditPath, format string) error {
+func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res handover.Result, up *handover.Upload, auditPath, format string) error {
 	failed, err := db.FailedPairs(ctx, res.Job)
 	if err != nil {
 		return err
@@ -173,6 +173,10 @@ func (e *env) report(ctx context.Context, db *engine.DB, res handover.Result, up
 	}
 	if err != nil {
 		return err
+	}
+	if res.Failed > 0 && job.UndoOf != nil {
+		return handover.Errorf(handover.ErrPartial, "%d of %d pairs were not undone: their rows changed since job %d ran (reasons in %s); the others were restored. Once that is resolved, `handover undo %d` undoes the pairs left",
+			res.Failed, res.Pairs, *job.UndoOf, res.Audit, *job.UndoOf)
 	}
 	if res.Failed > 0 {
 		return handover.Errorf(handover.ErrPartial, "%d of %d pairs failed and were not transferred; fix them and run the audit file %s again", res.Failed, res.Pairs, res.Audit)
