@@ -73,26 +73,30 @@ WHERE m.job_id = ? AND p.status = 'done' AND m.owner_column NOT IN ('', 'active'
 	}
 	var drift []string
 	for _, e := range entries {
-		t, ok := handover.LookupType(e.Type)
-		if !ok {
+		t, col, err := e.owner()
+		if err != nil {
+			drift = append(drift, fmt.Sprintf("pair %d → %d: %v", e.From, e.To, err))
+			continue
+		}
+		if col == "" {
 			continue
 		}
 		var atSrc, kept int64
-		if err := db.db.GetContext(ctx, &atSrc, db.rebind(fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ?`, t.Table, e.Column)), e.From); err != nil {
+		if err := db.db.GetContext(ctx, &atSrc, db.rebind(fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ?`, t.Table, col)), e.From); err != nil {
 			return nil, err
 		}
 		if atSrc > 0 {
-			drift = append(drift, fmt.Sprintf("pair %d → %d: source owns %d rows of %s.%s again", e.From, e.To, atSrc, t.Table, e.Column))
+			drift = append(drift, fmt.Sprintf("pair %d → %d: source owns %d rows of %s.%s again", e.From, e.To, atSrc, t.Table, col))
 		}
 		if e.IDs == nil {
 			continue // journal pruned: only the source check is possible
 		}
-		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, db.dialect.idsIn(t.Key()), e.Column)
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, db.dialect.idsIn(t.Key()), col)
 		if err := db.db.GetContext(ctx, &kept, db.rebind(q), *e.IDs, e.To); err != nil {
 			return nil, err
 		}
 		if kept != e.Moved {
-			drift = append(drift, fmt.Sprintf("pair %d → %d: target holds %d of the %d %s rows moved to it (%s)", e.From, e.To, kept, e.Moved, t.Table, e.Column))
+			drift = append(drift, fmt.Sprintf("pair %d → %d: target holds %d of the %d %s rows moved to it (%s)", e.From, e.To, kept, e.Moved, t.Table, col))
 		}
 	}
 	return drift, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -20,6 +21,24 @@ type journalEntry struct {
 	Moved       int64   `db:"moved"`
 	Overwritten int64   `db:"overwritten"`
 	IDs         *string `db:"ids"`
+}
+
+// owner returns the data type and the owner column the entry names, the
+// column spelled as the catalog spells it: identifiers reach SQL from the
+// catalog only, never from the database, not even from the tool's own
+// ledger. col is "" for entries that name no owner column of a data type
+// (overwrite records, deactivations). An entry naming a column that is not
+// an owner of its type is an error: the ledger was changed outside handover.
+func (e journalEntry) owner() (t handover.DataType, col string, err error) {
+	t, ok := handover.LookupType(e.Type)
+	if !ok || e.Column == "" {
+		return t, "", nil
+	}
+	if i := slices.Index(t.Owners, e.Column); i >= 0 {
+		return t, t.Owners[i], nil
+	}
+	return t, "", fmt.Errorf("the journal names %s column %q, which is not an owner column of %s: the ledger was changed outside handover",
+		t.Table, e.Column, t.Table)
 }
 
 // drift is why a pair cannot be undone; nothing was changed for it.
@@ -178,16 +197,19 @@ func (u undoer) count(ctx context.Context, q string, args ...any) (int64, error)
 func (u undoer) check(ctx context.Context) error {
 	var reasons []string
 	for _, e := range u.entries {
-		t, ok := handover.LookupType(e.Type)
-		if !ok || e.Column == "" || e.IDs == nil {
+		t, col, err := e.owner()
+		if err != nil {
+			return &drift{reason: "not undone: " + err.Error()}
+		}
+		if col == "" || e.IDs == nil {
 			continue
 		}
-		n, err := u.count(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, u.db.dialect.idsIn(t.Key()), e.Column), *e.IDs, u.dst)
+		n, err := u.count(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, u.db.dialect.idsIn(t.Key()), col), *e.IDs, u.dst)
 		if err != nil {
 			return fmt.Errorf("check %s: %w", t.Table, err)
 		}
 		if n != e.Moved {
-			reasons = append(reasons, fmt.Sprintf("%s: %d of the %d rows moved (%s) are no longer owned by user %d (moved again or deleted since)", t.Table, e.Moved-n, e.Moved, e.Column, u.dst))
+			reasons = append(reasons, fmt.Sprintf("%s: %d of the %d rows moved (%s) are no longer owned by user %d (moved again or deleted since)", t.Table, e.Moved-n, e.Moved, col, u.dst))
 		}
 	}
 	for _, t := range handover.Catalog {
@@ -240,13 +262,17 @@ func (u undoer) checkOverwrite(ctx context.Context, t handover.DataType) (string
 func (u undoer) restore(ctx context.Context) error {
 	for _, t := range handover.Catalog {
 		for _, e := range u.entries {
-			if e.Type != t.Table || e.Column == "" || e.IDs == nil {
+			_, col, err := e.owner()
+			if err != nil {
+				return &drift{reason: "not undone: " + err.Error()}
+			}
+			if e.Type != t.Table || col == "" || e.IDs == nil {
 				continue
 			}
-			q := fmt.Sprintf(`UPDATE %s SET %s = ? WHERE %s AND %s = ?`, t.Table, e.Column, u.db.dialect.idsIn(t.Key()), e.Column)
+			q := fmt.Sprintf(`UPDATE %s SET %s = ? WHERE %s AND %s = ?`, t.Table, col, u.db.dialect.idsIn(t.Key()), col)
 			res, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.src, *e.IDs, u.dst)
 			if err != nil {
-				return fmt.Errorf("move %s.%s back: %w", t.Table, e.Column, err)
+				return fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
 			}
 			if n, _ := res.RowsAffected(); n != e.Moved {
 				return &drift{reason: fmt.Sprintf("not undone: %s changed while undoing", t.Table)}
