@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -17,7 +18,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	if err != nil && err != errHelp {
+	var logged loggedError
+	if err != nil && err != errHelp && !errors.As(err, &logged) {
 		fmt.Fprintln(os.Stderr, "handover: "+handover.ErrorMessage(err))
 	}
 	if err == errHelp {

@@ -71,7 +71,28 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	defer e.close()
-	return cmd.run(ctx, e, pos)
+	return e.logged(cmd.run(ctx, e, pos))
+}
+
+// loggedError is an error already written to the JSON log: main does not
+// print it again, so that stderr holds only JSON lines.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// logged writes err to the log as the last JSON line (event "error", with
+// its code) when logs are JSON; with text logs main prints it.
+func (e *env) logged(err error) error {
+	if err == nil || err == errHelp || e.logFormat != "json" {
+		return err
+	}
+	log, lerr := e.logger()
+	if lerr != nil {
+		return err
+	}
+	log.Error().Str("event", "error").Str("code", string(handover.ErrorCode(err))).Int("exit", handover.ExitCode(err)).
+		Msg(handover.ErrorMessage(err))
+	return loggedError{err}
 }
 
 // parseInterleaved parses flags that may come before or after positional
