@@ -123,7 +123,7 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err != nil {
 		return err
 	}
-	res, err := e.execute(ctx, db, job, guard, db.Execute)
+	res, err := e.execute(ctx, db, job, false, db.Execute)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := db.SetRunning(ctx, job.ID); err != nil {
 		return err
 	}
-	res, err := e.execute(ctx, db, job, guard, exec)
+	res, err := e.execute(ctx, db, job, true, exec)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := e.execute(ctx, db, job, guard, db.ExecuteUndo)
+	res, err := e.execute(ctx, db, job, false, db.ExecuteUndo)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := e.execute(ctx, db, job, guard, db.Execute)
+	res, err := e.execute(ctx, db, job, false, db.Execute)
 	if err != nil {
 		return err
 	}
@@ -127,16 +127,33 @@ func checkFormat(f string, allowed ...string) error {
 	return handover.Errorf(handover.ErrUsage, "--format %q: use one of %v", f, allowed)
 }
 
-// execute runs a job with progress on stderr and job logs.
-func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, guard *engine.Guard,
+// execute runs a job with progress on stderr and job logs: job_start, one
+// event per pair as it ends, and (in report) job_end. A new job's pairs
+// that failed validation are reported first, as failed pairs of the job; a
+// resumed job reports only the pairs still pending.
+func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, resumed bool,
 	exec func(context.Context, handover.Job, func(handover.JobPair)) (handover.Result, error)) (handover.Result, error) {
-	pending, err := db.JobPairs(ctx, job.ID)
+	pairs, err := db.JobPairs(ctx, job.ID)
 	if err != nil {
 		return handover.Result{}, err
 	}
-	prog := audit.NewProgress(e.stderr, isTerminal(e.stderr) && e.logFormat != "json", e.log, len(pending))
+	var ended []handover.JobPair
+	for _, p := range pairs {
+		if p.Status != handover.PairPending {
+			ended = append(ended, p)
+		}
+	}
+	total := len(pairs)
+	if resumed {
+		total, ended = len(pairs)-len(ended), nil
+	}
+	job.Pairs = len(pairs)
+	prog := audit.NewProgress(e.stderr, isTerminal(e.stderr) && e.logFormat != "json", e.log, total)
 	prog.SetJob(job.ID)
 	audit.JobStarted(e.log, job)
+	for _, p := range ended {
+		prog.Pair(p)
+	}
 	res, err := exec(ctx, job, prog.Pair)
 	prog.Finish()
 	if err != nil {
@@ -145,7 +162,6 @@ func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, guar
 		}
 		return res, err
 	}
-	audit.JobFinished(e.log, res)
 	return res, nil
 }
 
@@ -166,6 +182,7 @@ func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res h
 		}
 		res.Audit = auditPath
 	}
+	audit.JobFinished(e.log, res)
 	if format == "json" {
 		err = audit.ResultJSON(e.stdout, res)
 	} else {
