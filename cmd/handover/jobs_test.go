@@ -1099,3 +1099,234 @@ func TestRerunThenUndoFirst(t *testing.T) {
 		})
 	})
 }
+
+// jobPeopleOwning returns agents and supervisors of tenant 1 who own at
+// least one contact and one storage file.
+func jobPeopleOwning(t *testing.T, d *jobTenant) []int64 {
+	t.Helper()
+	var ids []int64
+	err := d.sql().Select(&ids, `SELECT u.id FROM users u WHERE u.tenant_id = 1 AND u.role IN ('agent', 'supervisor')
+AND EXISTS (SELECT 1 FROM contacts c WHERE c.agent_id = u.id) AND EXISTS (SELECT 1 FROM storage_files f WHERE f.user_id = u.id) ORDER BY u.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// jobFirstOwned returns the key of the first row of table whose owner
+// column was user in dump.
+func jobFirstOwned(t *testing.T, dump jobDump, table, col string, user int64) string {
+	t.Helper()
+	tab := dump[table]
+	i := tab.col(col)
+	for _, r := range tab.rows {
+		if r[i] == jobID(user) {
+			return r[0]
+		}
+	}
+	t.Fatalf("user %d owns no %s", user, table)
+	return ""
+}
+
+// TestUndoLeavesChangedPairs changes the rows of two pairs after a run (one
+// contact moved on to someone else, one storage file deleted) and undoes
+// the run: those two pairs are left as they are and reported with the
+// table that changed (exit 1, audit file); every other pair is restored, so
+// the tables equal a reference where only the two pairs ran and the same
+// changes were made.
+func TestUndoLeavesChangedPairs(t *testing.T) {
+	jobEachBackend(t, func(t *testing.T, backend string) {
+		d, ref := jobSeed(t, backend, 500), jobSeed(t, backend, 500)
+		people := jobPeopleOwning(t, d)
+		pairs := jobPairing(people, 0, 10)
+		moved, deleted := pairs[2], pairs[5]
+		before := d.dump()
+		contact := jobFirstOwned(t, before, "contacts", "agent_id", moved.From)
+		file := jobFirstOwned(t, before, "storage_files", "user_id", deleted.From)
+		elsewhere := people[len(people)-1]
+		change := func(d *jobTenant) {
+			d.exec(`UPDATE contacts SET agent_id = ? WHERE id = ?`, elsewhere, contact)
+			d.exec(`DELETE FROM storage_files WHERE id = ?`, file)
+		}
+		run := jobResult(t, d.mustRun("run", d.writePairs("leavers.csv", pairs), "--yes", "--format", "json"))
+		change(d)
+		out := d.want(handover.ExitPartial, "undo", jobID(run.Job), "--yes", "--audit", "not-undone.csv")
+		for _, want := range []string{jobID(moved.From), "contacts", jobID(deleted.From), "storage_files", "not_undone"} {
+			if !strings.Contains(out.stdout, want) {
+				t.Errorf("undo output does not mention %q:\n%s", want, out.stdout)
+			}
+		}
+		_, rows := jobReadAudit(t, d, "not-undone.csv")
+		if len(rows) != 2 || rows[0][0] != jobID(moved.From) || rows[1][0] != jobID(deleted.From) {
+			t.Errorf("audit rows %q, want the two changed pairs", rows)
+		}
+		ref.mustRun("run", ref.writePairs("two.csv", []handover.Pair{moved, deleted}), "--yes")
+		change(ref)
+		if diff := jobDiff(ref.dump(), d.dump()); diff != "" {
+			t.Fatalf("after the undo, the tables differ from only the two changed pairs having run (-reference +undone):\n%s", diff)
+		}
+		if j := d.jobs(); j[0].Kind != "undo" || j[0].Status != "failed" || j[0].Done != 8 || j[0].Failed != 2 || j[1].Status != "done" {
+			t.Errorf("jobs after a partial undo: %+v; want the undo failed (8 done, 2 failed), the run still done", j)
+		}
+	})
+}
+
+// TestVerifyReportsDrift verifies a run, then moves one of the rows it
+// handed over back to its source: verify reports it.
+func TestVerifyReportsDrift(t *testing.T) {
+	jobEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 500)
+		pairs := jobPairing(jobPeopleOwning(t, d), 0, 5)
+		before := d.dump()
+		run := jobResult(t, d.mustRun("run", d.writePairs("leavers.csv", pairs), "--yes", "--format", "json"))
+		if out := d.mustRun("verify", jobID(run.Job)); !strings.Contains(out.stdout, "verified") {
+			t.Errorf("verify of an untouched run: %s", out)
+		}
+		d.exec(`UPDATE contacts SET agent_id = ? WHERE id = ?`, pairs[3].From, jobFirstOwned(t, before, "contacts", "agent_id", pairs[3].From))
+		out := d.want(handover.ExitPartial, "verify", jobID(run.Job))
+		for _, want := range []string{jobID(pairs[3].From), "contacts"} {
+			if !strings.Contains(out.stdout, want) {
+				t.Errorf("verify after a row moved back does not mention %q:\n%s", want, out)
+			}
+		}
+	})
+}
+
+// TestPruneThenUndoRefuses prunes the journal of a finished run: the job
+// stays listed with its counts, and undo refuses clearly.
+func TestPruneThenUndoRefuses(t *testing.T) {
+	jobEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 500)
+		pairs := jobPairing(d.people(1), 0, 5)
+		run := jobResult(t, d.mustRun("run", d.writePairs("leavers.csv", pairs), "--yes", "--format", "json"))
+		if out := d.mustRun("prune", "--older-than", "30"); !strings.Contains(out.stdout, "of 0 jobs") {
+			t.Errorf("prune of a fresh job with 30 days' retention: %s", out)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if out := d.mustRun("prune", "--older-than", "0"); !strings.Contains(out.stdout, "of 1 jobs") {
+			t.Errorf("prune --older-than 0: %s", out)
+		}
+		if n := d.count(`SELECT count(*) FROM handover_moves WHERE ids IS NOT NULL`); n != 0 {
+			t.Errorf("%d journal entries still hold moved keys after prune", n)
+		}
+		after := d.dump()
+		out := d.want(handover.ExitRejected, "undo", jobID(run.Job), "--yes")
+		if !strings.Contains(out.stderr, "pruned") || !strings.Contains(out.stderr, jobID(run.Job)) {
+			t.Errorf("undo of a pruned job must say its journal was pruned: %s", out)
+		}
+		jobWantSums(t, "refused undo", after, d.dump())
+		if s := d.show(run.Job); s.Job.Status != "done" || len(s.Pairs) != len(pairs) || len(s.Pairs[0].Moves) == 0 {
+			t.Errorf("a pruned job keeps its ledger: %+v", s)
+		}
+	})
+}
+
+// jobLogLine is one zerolog JSON line of --log-format json.
+type jobLogLine struct {
+	Level       string `json:"level"`
+	Event       string `json:"event"`
+	Job         int64  `json:"job"`
+	Kind        string `json:"kind"`
+	Pairs       int    `json:"pairs"`
+	Row         int    `json:"row"`
+	From        int64  `json:"from"`
+	To          int64  `json:"to"`
+	Status      string `json:"status"`
+	Rows        int64  `json:"rows"`
+	Overwritten int64  `json:"overwritten"`
+	Error       string `json:"error"`
+	Done        int    `json:"done"`
+	Failed      int    `json:"failed"`
+	Audit       string `json:"audit"`
+	Time        string `json:"time"`
+	Message     string `json:"message"`
+}
+
+// jobLogs parses stderr as zerolog JSON lines, failing on any other line.
+func jobLogs(t *testing.T, stderr string) []jobLogLine {
+	t.Helper()
+	var lines []jobLogLine
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var line jobLogLine
+		if err := json.Unmarshal([]byte(l), &line); err != nil || line.Level == "" || line.Time == "" {
+			t.Fatalf("stderr line is not a zerolog JSON line (%v): %q", err, l)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// TestJSONLogs runs a file with an invalid row and a pair the application
+// refuses with --log-format json: stderr holds only JSON lines — job_start,
+// one event per pair with its status and counts, job_end — and stdout the
+// result, human or JSON.
+func TestJSONLogs(t *testing.T) {
+	jobEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 500)
+		people := d.people(1)
+		pairs := jobPairing(people, 0, 8)
+		refused := pairs[3]
+		jobFailOnContacts(t, d, refused.From)
+		body := "From User ID,To User ID\n"
+		for _, p := range pairs {
+			body += fmt.Sprintf("%d,%d\n", p.From, p.To)
+		}
+		body += fmt.Sprintf("%d,%d\n", people[20], people[20]) // self_transfer
+		d.writeFile("leavers.csv", body)
+		for _, format := range []string{"json", "text"} {
+			out := d.want(handover.ExitPartial, "run", "leavers.csv", "--skip-invalid", "--yes", "--log-format", "json", "--format", format,
+				"--audit", "errors-"+format+".csv")
+			var job int64
+			if format == "json" {
+				res := jobResult(t, out)
+				if res.Pairs != 9 || res.Done != 7 || res.Failed != 2 {
+					t.Errorf("result %+v, want 9 pairs, 7 done, 2 failed", res)
+				}
+				job = res.Job
+			} else {
+				if !strings.HasPrefix(out.stdout, "Job ") || !strings.Contains(out.stdout, "9 pairs, 7 done, 2 failed") {
+					t.Errorf("human result on stdout:\n%s", out.stdout)
+				}
+				job = d.newestJob().Job
+			}
+			logs := jobLogs(t, out.stderr)
+			var events []string
+			for _, l := range logs {
+				if l.Event != "" {
+					events = append(events, l.Event)
+				}
+			}
+			want := append(append([]string{"job_start"}, slices.Repeat([]string{"pair"}, 9)...), "job_end", "error")
+			if !slices.Equal(events, want) {
+				t.Fatalf("%s: events %v, want job_start, 9 pair, job_end, error (exit 1)\n%s", format, events, out.stderr)
+			}
+			start, end := logs[0], logs[len(logs)-2]
+			if last := logs[len(logs)-1]; last.Level != "error" || !strings.Contains(last.Message, "2 of 9 pairs failed") {
+				t.Errorf("last line %+v, want the error that sets exit 1", last)
+			}
+			if start.Job != job || start.Kind != "run" || start.Pairs != 9 {
+				t.Errorf("job_start %+v, want job %d, kind run, 9 pairs", start, job)
+			}
+			if end.Job != job || end.Done != 7 || end.Failed != 2 || end.Audit != "errors-"+format+".csv" {
+				t.Errorf("job_end %+v, want job %d, 7 done, 2 failed, its audit file", end, job)
+			}
+			recs := map[int64]jobPairRecord{}
+			for _, p := range d.show(job).Pairs {
+				recs[p.From] = p
+			}
+			for _, l := range logs[1 : len(logs)-2] {
+				rec := recs[l.From]
+				var rows, over int64
+				for _, m := range rec.Moves {
+					rows, over = rows+m.Rows, over+m.Overwritten
+				}
+				if l.Job != job || l.To != rec.To || l.Status != rec.Status || l.Rows != rows || l.Overwritten != over || l.Row != rec.Row {
+					t.Errorf("pair event %+v, want the ledger's %+v (%d rows, %d overwritten)", l, rec, rows, over)
+				}
+				if failed := l.Status == "failed"; failed != (l.Error != "") || failed != (l.Level == "warn") {
+					t.Errorf("pair event %+v: a failed pair is a warning with its error code, a done one neither", l)
+				}
+			}
+		}
+	})
+}
