@@ -165,8 +165,16 @@ func TestConnectionBlipMidRun(t *testing.T) {
 	pairs := jobPairing(d.people(1), 0, 200)
 	before := d.dump()
 	p, job := crashStartJob(t, d, "run", d.writePairs("night.csv", pairs), "--yes", "--log-format", "json")
+	holder := jobGuardSession(t, d)
 	proxy.cut(false)
-	time.Sleep(300 * time.Millisecond) // let it take the guard back
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if pid := jobGuardSession(t, d); pid != 0 && pid != holder {
+			break // a new session holds the guard: the run took it back
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not take its guard back after the blip: %s", p.wait())
+		}
+	}
 	if out := d.run("run", "--from", jobID(pairs[0].To), "--to", jobID(pairs[1].To), "--yes"); out.code != handover.ExitBlocked {
 		t.Errorf("a run after the blip: want exit 3 while job %d runs, got %s", job, out)
 	}
@@ -180,6 +188,22 @@ func TestConnectionBlipMidRun(t *testing.T) {
 	if diff := jobDiff(jobApply(before, pairs, false), d.dump()); diff != "" {
 		t.Fatalf("after the blip (-expected +found):\n%s", diff)
 	}
+}
+
+// jobGuardSession returns the PostgreSQL session (pid) holding an advisory
+// lock in the tenant's database, 0 when none does.
+func jobGuardSession(t *testing.T, d *jobTenant) int64 {
+	t.Helper()
+	var pids []int64
+	err := d.sql().Select(&pids, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`)
+	if err != nil || len(pids) > 1 {
+		t.Fatalf("guard sessions %v: %v", pids, err)
+	}
+	if len(pids) == 0 {
+		return 0
+	}
+	return pids[0]
 }
 
 // TestDatabaseDownMidRun cuts every connection and keeps the database
