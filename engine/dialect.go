@@ -74,7 +74,9 @@ func (postgresDialect) connString(d string) string { return d }
 func (postgresDialect) configure(db *sql.DB)       { db.SetMaxOpenConns(8) }
 
 func (postgresDialect) txSetup(ctx context.Context, tx *sqlx.Tx) error {
-	_, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = '%dms'; SET LOCAL statement_timeout = '%dms'`,
+	// TimeZone and DateStyle fix how values render as text, which the
+	// journal's fingerprints hash (see rowFingerprint).
+	_, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = '%dms'; SET LOCAL statement_timeout = '%dms'; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'`,
 		LockTimeout.Milliseconds(), StatementTimeout.Milliseconds()))
 	return err
 }
@@ -97,10 +99,10 @@ func (postgresDialect) chunk(_ context.Context, _ *sqlx.Tx, pairs []chunkPair) (
 }
 
 func (postgresDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
-	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k)
-INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k) FROM m GROUP BY pair_id`,
-		c.with, t.Table, col, col, t.Key())
+	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
+INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint)
+SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
+		c.with, t.Table, col, col, t.Key(), rowFingerprint("postgres", t, "t"))
 	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, t.Table, col)...)
 	return err
 }
@@ -177,9 +179,9 @@ func (sqliteDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handov
 	if t.Key() == col { // the key itself changes: journal the new key
 		key = "p.dst"
 	}
-	journal := fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
-		c.with, key, t.Table, col)
+	journal := fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint)
+SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
+		c.with, key, rowFingerprint("sqlite", t, "t"), t.Table, col)
 	if _, err := tx.ExecContext(ctx, journal, c.argsWith(c.job, t.Table, col)...); err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"handover"
 )
 
@@ -158,4 +160,79 @@ func TestGuardLostToAnotherJobStopsExecute(t *testing.T) {
 	if j.Status != handover.JobInterrupted {
 		t.Errorf("job status %q, want interrupted", j.Status)
 	}
+}
+
+func TestUndoRefusesEditedPair(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		ctx := context.Background()
+		before := snapshot(t, db)
+		job, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}), RunOptions{})
+		// Someone rescores one of the evaluations 10 handed to 12.
+		var score string
+		if err := db.db.Get(&score, `SELECT score FROM evaluations WHERE id = 1000`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.db.Exec(`UPDATE evaluations SET score = '99.00' WHERE id = 1000`); err != nil {
+			t.Fatal(err)
+		}
+		res := mustUndo(t, db, job)
+		if res.Done != 1 || res.Failed != 1 {
+			t.Fatalf("undo = %+v, want 14 → 16 undone and 10 → 12 not", res)
+		}
+		failed, err := db.FailedPairs(ctx, res.Job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(failed) != 1 || failed[0].From != 10 || !strings.Contains(failed[0].Error.Message, "evaluations: rows moved (evaluator_id) were edited since the run") {
+			t.Fatalf("not undone: %+v, want 10 → 12 for edited evaluations", failed)
+		}
+		if owned(t, db, 14)["contacts.agent_id"] == 0 || owned(t, db, 10)["contacts.agent_id"] != 0 {
+			t.Error("want 14 → 16 undone and 10 → 12 left as the run left it")
+		}
+		// Put the score back: the rows are as the run left them, so undo goes through.
+		if _, err := db.db.Exec(db.rebind(`UPDATE evaluations SET score = ? WHERE id = 1000`), score); err != nil {
+			t.Fatal(err)
+		}
+		if res := mustUndo(t, db, job); res.Done != 1 || res.Failed != 0 {
+			t.Fatalf("undo after the edit was reverted: %+v", res)
+		}
+		if diff := cmp.Diff(before, snapshot(t, db)); diff != "" {
+			t.Errorf("after both undos (-before +after):\n%s", diff)
+		}
+	})
+}
+
+// TestUndoNotFooledByLaterOwnerChanges runs 10 → 12, then 11 → 13, which
+// changes the approver of evaluations the first run gave 12 (approver 11);
+// the first run is still undone: owner columns are not part of a row's
+// fingerprint. On PostgreSQL the database's TimeZone and DateStyle also
+// change between the run and the undo, which must not look like an edit.
+func TestUndoNotFooledByLaterOwnerChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		first, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}), RunOptions{})
+		mustRun(t, db, planFor(t, db, handover.Pair{From: 11, To: 13}), RunOptions{})
+		if n := mustCount(t, db, `SELECT count(*) FROM evaluations WHERE evaluator_id = 12 AND approver_id = 13`); n == 0 {
+			t.Fatal("the fixture has no evaluation evaluated by 10 and approved by 11")
+		}
+		if backend == "postgres" {
+			var name string
+			if err := db.db.Get(&name, `SELECT current_database()`); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{`ALTER DATABASE ` + name + ` SET TimeZone = 'Pacific/Chatham'`, `ALTER DATABASE ` + name + ` SET DateStyle = 'SQL, DMY'`} {
+				if _, err := db.db.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db = jobOpen(t, db) // new sessions take the new settings
+		}
+		if res := mustUndo(t, db, first); res.Done != 1 || res.Failed != 0 {
+			pairs, _ := db.FailedPairs(context.Background(), res.Job)
+			t.Fatalf("undo of the first run: %+v %+v, want it undone", res, pairs)
+		}
+	})
 }

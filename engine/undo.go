@@ -21,6 +21,9 @@ type journalEntry struct {
 	Moved       int64   `db:"moved"`
 	Overwritten int64   `db:"overwritten"`
 	IDs         *string `db:"ids"`
+	// Fingerprint sums a hash of the moved rows' other columns (see
+	// fingerprint.go); nil for entries without one.
+	Fingerprint *int64 `db:"fingerprint"`
 }
 
 // owner returns the data type and the owner column the entry names, the
@@ -155,7 +158,7 @@ AND NOT EXISTS (SELECT 1 FROM handover_pairs WHERE job_id = ? AND status = 'done
 // both the undo pair and the original pair.
 func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, undoJob, pairID, orig, src, dst int64) error {
 	var entries []journalEntry
-	if err := tx.SelectContext(ctx, &entries, tx.Rebind(`SELECT data_type, owner_column, moved, overwritten, ids
+	if err := tx.SelectContext(ctx, &entries, tx.Rebind(`SELECT data_type, owner_column, moved, overwritten, ids, fingerprint
 FROM handover_moves WHERE pair_id = ?`), orig); err != nil {
 		return fmt.Errorf("read journal of pair %d: %w", orig, err)
 	}
@@ -210,6 +213,12 @@ func (u undoer) check(ctx context.Context) error {
 		}
 		if n != e.Moved {
 			reasons = append(reasons, fmt.Sprintf("%s: %d of the %d rows moved (%s) are no longer owned by user %d (moved again or deleted since)", t.Table, e.Moved-n, e.Moved, col, u.dst))
+			continue
+		}
+		if r, err := u.checkEdited(ctx, t, col, e); err != nil {
+			return err
+		} else if r != "" {
+			reasons = append(reasons, r)
 		}
 	}
 	for _, t := range handover.Catalog {
@@ -225,6 +234,24 @@ func (u undoer) check(ctx context.Context) error {
 		return &drift{reason: "not undone: " + strings.Join(reasons, "; ")}
 	}
 	return nil
+}
+
+// checkEdited compares the fingerprint of the rows an entry moved with the
+// one journaled when they moved: a difference means someone edited them.
+func (u undoer) checkEdited(ctx context.Context, t handover.DataType, col string, e journalEntry) (string, error) {
+	if e.Fingerprint == nil {
+		return "", nil
+	}
+	q := fmt.Sprintf(`SELECT %s FROM %s t WHERE %s AND t.%s = ?`,
+		fingerprintSum(u.db.dialect.driver(), t, "t"), t.Table, u.db.dialect.idsIn("t."+t.Key()), col)
+	now, err := u.count(ctx, q, *e.IDs, u.dst)
+	if err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", t.Table, err)
+	}
+	if now != *e.Fingerprint {
+		return fmt.Sprintf("%s: rows moved (%s) were edited since the run", t.Table, col), nil
+	}
+	return "", nil
 }
 
 // checkOverwrite makes sure an overwrite type can be put back: the target
