@@ -18,6 +18,9 @@ import (
 // each backend, at least.
 const crashMinKills = 20
 
+// crashLocked is in every refusal of the tenant's guard.
+const crashLocked = "only one bulk job runs per tenant at a time"
+
 // crashChunk is the transaction size the crash tests run with: small, so
 // that a job is many transactions and a kill lands in every phase of one.
 var crashChunk = "HANDOVER_CHUNK_SIZE=10"
@@ -101,7 +104,7 @@ func crashUntilDone(t *testing.T, d *jobTenant, runArgs []string, full time.Dura
 					t.Fatalf("%s finished, but the newest job is %+v", strings.Join(args, " "), j)
 				}
 				return kills, j.Job
-			case out.code == handover.ExitBlocked && strings.Contains(out.stderr, "still running"):
+			case out.code == handover.ExitBlocked && strings.Contains(out.stderr, crashLocked):
 				// PostgreSQL ends a killed client's session when it next
 				// reads from it; a statement in flight delays that.
 				time.Sleep(50 * time.Millisecond)
@@ -134,7 +137,7 @@ func crashCheckRefused(t *testing.T, d *jobTenant, runArgs []string, job int64) 
 	t.Helper()
 	for {
 		out := d.run(runArgs...)
-		if out.code == handover.ExitBlocked && strings.Contains(out.stderr, "still running") {
+		if out.code == handover.ExitBlocked && strings.Contains(out.stderr, crashLocked) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
