@@ -202,7 +202,7 @@ func (u undoer) check(ctx context.Context) error {
 	for _, e := range u.entries {
 		t, col, err := e.owner()
 		if err != nil {
-			return &drift{reason: "not undone: " + err.Error()}
+			return &drift{reason: err.Error()}
 		}
 		if col == "" || e.IDs == nil {
 			continue
@@ -231,7 +231,7 @@ func (u undoer) check(ctx context.Context) error {
 		}
 	}
 	if len(reasons) > 0 {
-		return &drift{reason: "not undone: " + strings.Join(reasons, "; ")}
+		return &drift{reason: strings.Join(reasons, "; ")}
 	}
 	return nil
 }
@@ -291,7 +291,7 @@ func (u undoer) restore(ctx context.Context) error {
 		for _, e := range u.entries {
 			_, col, err := e.owner()
 			if err != nil {
-				return &drift{reason: "not undone: " + err.Error()}
+				return &drift{reason: err.Error()}
 			}
 			if e.Type != t.Table || col == "" || e.IDs == nil {
 				continue
@@ -302,7 +302,7 @@ func (u undoer) restore(ctx context.Context) error {
 				return fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
 			}
 			if n, _ := res.RowsAffected(); n != e.Moved {
-				return &drift{reason: fmt.Sprintf("not undone: %s changed while undoing", t.Table)}
+				return &drift{reason: fmt.Sprintf("%s changed while undoing", t.Table)}
 			}
 		}
 		if t.Mode == handover.Overwrite {
