@@ -165,18 +165,11 @@ type verifyCmd struct{}
 func (c *verifyCmd) flags(*flag.FlagSet) {}
 
 func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
-	id, err := parseJobID(args)
+	db, _, job, _, err := e.jobArg(ctx, args, "")
 	if err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
-	if err != nil {
-		return err
-	}
-	job, err := db.Job(ctx, op.TenantID, id)
-	if err != nil {
-		return err
-	}
+	id := job.ID
 	drift, err := db.Verify(ctx, job)
 	if err != nil {
 		return err

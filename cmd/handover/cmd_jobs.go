@@ -7,6 +7,7 @@ import (
 
 	"handover"
 	"handover/audit"
+	"handover/engine"
 )
 
 type ioWriter = io.Writer
@@ -20,25 +21,13 @@ func (c *resumeCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
-	id, err := parseJobID(args)
+	db, _, job, release, err := e.jobArg(ctx, args, "resume")
 	if err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
-	if err != nil {
-		return err
-	}
-	guard, err := db.LockTenant(ctx, op, "resume")
-	if err != nil {
-		return err
-	}
-	defer guard.Release()
-	job, err := db.Job(ctx, op.TenantID, id)
-	if err != nil {
-		return err
-	}
+	defer release()
 	if job.Status != handover.JobInterrupted {
-		return handover.Errorf(handover.ErrUsage, "job %d is %s, not interrupted: there is nothing to resume", id, job.Status)
+		return handover.Errorf(handover.ErrUsage, "job %d is %s, not interrupted: there is nothing to resume", job.ID, job.Status)
 	}
 	exec := db.Execute
 	if job.Kind == handover.KindUndo {
@@ -71,24 +60,12 @@ func (c *undoCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
-	id, err := parseJobID(args)
+	db, op, target, release, err := e.jobArg(ctx, args, "undo")
 	if err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
-	if err != nil {
-		return err
-	}
-	guard, err := db.LockTenant(ctx, op, "undo")
-	if err != nil {
-		return err
-	}
-	defer guard.Release()
-	target, err := db.Job(ctx, op.TenantID, id)
-	if err != nil {
-		return err
-	}
-	if err := e.confirm(c.yes, "Undo job "+itoa(id)+": hand every completed pair's data back to its source?"); err != nil {
+	defer release()
+	if err := e.confirm(c.yes, "Undo job "+itoa(target.ID)+": hand every completed pair's data back to its source?"); err != nil {
 		return err
 	}
 	job, err := db.CreateUndoJob(ctx, op, target)
@@ -104,6 +81,34 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
+}
+
+// jobArg parses the JOB argument, opens the database as the operator and
+// loads the job. With an action it first takes the tenant guard, which
+// release frees.
+func (e *env) jobArg(ctx context.Context, args []string, action string) (*engine.DB, handover.User, handover.Job, func(), error) {
+	var job handover.Job
+	release := func() {}
+	id, err := parseJobID(args)
+	if err != nil {
+		return nil, handover.User{}, job, release, err
+	}
+	db, op, err := e.operator(ctx)
+	if err != nil {
+		return nil, op, job, release, err
+	}
+	if action != "" {
+		guard, err := db.LockTenant(ctx, op, action)
+		if err != nil {
+			return nil, op, job, release, err
+		}
+		release = guard.Release
+	}
+	job, err = db.Job(ctx, op.TenantID, id)
+	if err != nil {
+		release()
+	}
+	return db, op, job, release, err
 }
 
 // jobsCmd lists recent jobs.
@@ -146,22 +151,14 @@ func (c *showCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *showCmd) run(ctx context.Context, e *env, args []string) error {
-	id, err := parseJobID(args)
-	if err != nil {
-		return err
-	}
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
+	db, _, job, _, err := e.jobArg(ctx, args, "")
 	if err != nil {
 		return err
 	}
-	job, err := db.Job(ctx, op.TenantID, id)
-	if err != nil {
-		return err
-	}
-	pairs, err := db.JobPairs(ctx, id)
+	pairs, err := db.JobPairs(ctx, job.ID)
 	if err != nil {
 		return err
 	}
