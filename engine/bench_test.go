@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,11 +126,14 @@ func BenchmarkHandoverW(b *testing.B) {
 	}
 }
 
-// handoverRun is what one engine run and one baseline run measured.
+// handoverRun is what one engine run and one baseline run measured: wall
+// times, and the CPU seconds this process and a local PostgreSQL's backends
+// spent, which other load on the machine disturbs less.
 type handoverRun struct {
-	engine, baseline   time.Duration
-	moved, overwritten int64
-	heapMB, rssMB      float64
+	engine, baseline       time.Duration
+	engineCPU, baselineCPU float64
+	moved, overwritten     int64
+	heapMB, rssMB          float64
 }
 
 // keepBest keeps the shorter time of each side and the larger memory peak.
@@ -138,6 +142,7 @@ func (r handoverRun) keepBest(n handoverRun) handoverRun {
 		return n
 	}
 	r.engine, r.baseline = min(r.engine, n.engine), min(r.baseline, n.baseline)
+	r.engineCPU, r.baselineCPU = min(r.engineCPU, n.engineCPU), min(r.baselineCPU, n.baselineCPU)
 	r.heapMB, r.rssMB = max(r.heapMB, n.heapMB), max(r.rssMB, n.rssMB)
 	return r
 }
@@ -146,6 +151,9 @@ func (r handoverRun) report(b *testing.B) {
 	b.ReportMetric(r.engine.Seconds(), "engine-s")
 	b.ReportMetric(r.baseline.Seconds(), "baseline-s")
 	b.ReportMetric(r.engine.Seconds()/r.baseline.Seconds(), "ratio")
+	b.ReportMetric(r.engineCPU, "engine-cpu-s")
+	b.ReportMetric(r.baselineCPU, "baseline-cpu-s")
+	b.ReportMetric(r.engineCPU/r.baselineCPU, "cpu-ratio")
 	b.ReportMetric(float64(r.moved)/r.engine.Seconds(), "rows/s")
 	b.ReportMetric(float64(r.moved), "moved")
 	b.ReportMetric(float64(r.overwritten), "overwritten")
@@ -168,13 +176,17 @@ func benchHandoverOnce(b *testing.B, w benchW) handoverRun {
 	settle(b, w.backend)
 	runtime.GC()
 	mem := startPeakMemory()
-	b.StartTimer()
 	var r handoverRun
+	cpu := cpuSeconds(b, engineDB)
+	b.StartTimer()
 	r.engine, r.moved, r.overwritten = mustRunEngine(b, engineDB, plan)
 	b.StopTimer()
+	r.engineCPU = cpuSeconds(b, engineDB) - cpu
 	r.heapMB, r.rssMB = mem()
 	settle(b, w.backend)
+	cpu = cpuSeconds(b, baseDB)
 	r.baseline = mustRunBaseline(b, baseDB, w.info.HeavyPairs())
+	r.baselineCPU = cpuSeconds(b, baseDB) - cpu
 	mustMatch(b, engineDB, baseDB)
 	if rows, over := predicted(plan); rows != r.moved || over != r.overwritten {
 		b.Errorf("preview predicted %d rows moved and %d overwritten; the run moved %d and overwrote %d", rows, over, r.moved, r.overwritten)
@@ -288,6 +300,43 @@ func mustMatch(b *testing.B, x, y *DB) {
 			b.Errorf("%s differs between the engine's copy and the baseline's", table)
 		}
 	}
+}
+
+// cpuSeconds returns the CPU time used so far by this process and, when
+// PostgreSQL runs on this machine, by the server processes connected to
+// db's database (Linux; 0 for what cannot be read).
+func cpuSeconds(b *testing.B, db *DB) float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	total := float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+	if db.Dialect() != "postgres" {
+		return total
+	}
+	var pids []int
+	if err := db.SQL().Select(&pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		b.Fatal(err)
+	}
+	for _, pid := range pids {
+		total += processCPU(pid)
+	}
+	return total
+}
+
+// processCPU reads a local postgres process's user and system time from
+// /proc, 0 if pid is not one.
+func processCPU(pid int) float64 {
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	stat, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil || err2 != nil || !strings.Contains(string(cmd), "postgres") {
+		return 0
+	}
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / 100 // USER_HZ
 }
 
 // startPeakMemory samples the Go heap every few milliseconds and resets the
