@@ -3,10 +3,14 @@ package engine
 // Benchmarks for issue 4 on workload W (see Workload): the engine's run
 // against hand-written set-based SQL, a naive per-row script, and the
 // preview. W's size is HANDOVER_BENCH_SCALE (default 0.1; 1.0 is the full
-// 20,000 users and 2,000 pairs). Full size on both backends:
+// 20,000 users and 2,000 pairs). Full size on both backends, best of three
+// runs of each side:
 //
 //	HANDOVER_TEST_PG=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
-//	HANDOVER_BENCH_SCALE=1 go test ./engine -run '^$' -bench . -benchtime 1x -timeout 60m
+//	HANDOVER_BENCH_SCALE=1 go test ./engine -run '^$' -bench 'HandoverW|PreviewW' -benchtime 3x -timeout 90m
+//
+// BenchmarkNaivePerRow runs on a tenth of that scale and takes minutes on
+// PostgreSQL (a round trip per row); run it once with -bench NaivePerRow.
 
 import (
 	"context"
