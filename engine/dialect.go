@@ -171,6 +171,12 @@ func (sqliteDialect) chunk(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) 
 			return "", nil, fmt.Errorf("load chunk pair %d: %w", p.ID, err)
 		}
 	}
+	// Without statistics SQLite takes the chunk for as big as the data
+	// tables and scans whole owner indexes; with them it reads the chunk
+	// first and looks each pair's rows up by index.
+	if _, err := tx.ExecContext(ctx, `ANALYZE temp.handover_chunk`); err != nil {
+		return "", nil, fmt.Errorf("analyze chunk: %w", err)
+	}
 	return `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`, nil, nil
 }
 
