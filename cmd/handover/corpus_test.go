@@ -298,8 +298,8 @@ func TestCorpusNotesAgree(t *testing.T) {
 // the engine as directory) and through `preview --format json`: the pairs,
 // names, statuses and issue codes must be exactly those expected.
 func TestCorpusValidates(t *testing.T) {
-	hostileEachBackend(t, func(t *testing.T, backend string) {
-		dsn := hostileDSN(t, backend)
+	forEachBackend(t, func(t *testing.T, backend string) {
+		dsn := freshDSN(t, backend)
 		people := corpusDirectory(t, dsn)
 		db := hostileOpen(t, dsn)
 		op, err := db.Operator(context.Background(), corpusOperator)

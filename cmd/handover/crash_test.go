@@ -37,7 +37,7 @@ func TestKillAndResume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills the binary at random moments: not under -short")
 	}
-	jobEachBackend(t, crashKillAndResume)
+	forEachBackend(t, crashKillAndResume)
 }
 
 func crashKillAndResume(t *testing.T, backend string) {
@@ -256,7 +256,7 @@ func (p *crashProc) out() jobOut {
 // the process. The interrupted job is then resumed and the tables end as
 // if both files had run once.
 func TestKilledRunFreesTheGuard(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
 		d.env = []string{crashChunk}
 		people := d.people(1)

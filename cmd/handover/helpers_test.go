@@ -56,7 +56,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
 // freshDSN returns the DSN of a new, empty database on backend, removed when
 // the test ends: a file in t.TempDir(), or a PostgreSQL database with a
 // random name.
-func freshDSN(t *testing.T, backend string) string {
+func freshDSN(t testing.TB, backend string) string {
 	t.Helper()
 	if backend == "sqlite" {
 		return filepath.Join(t.TempDir(), "handover.db")
@@ -72,6 +72,9 @@ func freshDSN(t *testing.T, backend string) string {
 	name := "handover_e2e_" + hex.EncodeToString(b)
 	pgAdminExec(t, admin, "CREATE DATABASE "+name)
 	t.Cleanup(func() { pgAdminExec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	if !strings.Contains(admin, "://") {
+		return admin + " dbname=" + name
+	}
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatalf("%s must be a postgres:// URL: %v", testPGEnv, err)
@@ -80,7 +83,8 @@ func freshDSN(t *testing.T, backend string) string {
 	return u.String()
 }
 
-func pgAdminExec(t *testing.T, admin, q string) {
+// pgAdminExec runs one statement on the PostgreSQL server named by admin.
+func pgAdminExec(t testing.TB, admin, q string) {
 	t.Helper()
 	db, err := sqlx.Open("postgres", admin)
 	if err != nil {

@@ -4,15 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +22,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jmoiron/sqlx"
 
 	"handover"
 	"handover/engine"
@@ -39,67 +35,6 @@ import (
 // database holds (TestTamperedJournalRefused). The helpers are prefixed
 // "hostile" so that they do not clash with the other test files of the
 // package; corpus_test.go and fuzz_test.go use them too.
-
-const hostilePGEnv = "HANDOVER_TEST_PG"
-
-// hostileBackends lists the backends of this run: SQLite always, PostgreSQL
-// when HANDOVER_TEST_PG names a server.
-func hostileBackends() []string {
-	if os.Getenv(hostilePGEnv) == "" {
-		return []string{"sqlite"}
-	}
-	return []string{"sqlite", "postgres"}
-}
-
-// hostileEachBackend runs fn as a parallel subtest per backend.
-func hostileEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
-	t.Helper()
-	for _, b := range hostileBackends() {
-		t.Run(b, func(t *testing.T) {
-			t.Parallel()
-			fn(t, b)
-		})
-	}
-}
-
-// hostileDSN returns the DSN of a new, empty database, dropped when the test
-// ends: a file in a temporary folder, or a PostgreSQL database with a random
-// name.
-func hostileDSN(t testing.TB, backend string) string {
-	t.Helper()
-	if backend == "sqlite" {
-		return filepath.Join(t.TempDir(), "handover.db")
-	}
-	admin := os.Getenv(hostilePGEnv)
-	if admin == "" {
-		t.Skip(hostilePGEnv + " is not set")
-	}
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	name := "handover_hostile_" + hex.EncodeToString(b)
-	hostileAdminExec(t, admin, "CREATE DATABASE "+name)
-	t.Cleanup(func() { hostileAdminExec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("%s must be a postgres:// URL: %v", hostilePGEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func hostileAdminExec(t testing.TB, admin, q string) {
-	t.Helper()
-	db, err := sqlx.Open("postgres", admin)
-	if err != nil {
-		t.Fatalf("open %s: %v", hostilePGEnv, err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(q); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-}
 
 // hostileOpen opens dsn for the test and closes it when the test ends.
 func hostileOpen(t testing.TB, dsn string) *engine.DB {
@@ -116,7 +51,7 @@ func hostileOpen(t testing.TB, dsn string) *engine.DB {
 // tenant) in a fresh database on backend.
 func hostileSeed(t testing.TB, backend string) (string, engine.SeedInfo) {
 	t.Helper()
-	dsn := hostileDSN(t, backend)
+	dsn := freshDSN(t, backend)
 	db := hostileOpen(t, dsn)
 	info, err := db.Seed(context.Background(), engine.SeedOptions{Users: 60, Seed: 5, RowsPerUser: 4})
 	if err != nil {
@@ -393,7 +328,7 @@ func hostileCases() []hostileCase {
 // and to `run --yes`: each must exit 2 with a message naming the problem,
 // and leave every table of the database as it was.
 func TestHostileUploads(t *testing.T) {
-	hostileEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		dsn, info := hostileSeed(t, backend)
 		before := hostileDump(t, dsn)
 		as := strconv.FormatInt(info.TenantAdmin, 10)
@@ -501,7 +436,7 @@ func hostileStrangers(t *testing.T, dsn string, info engine.SeedInfo, n int) (id
 // — previews in every format, the errors CSV, the audit CSV, run summaries,
 // JSON logs, job listings, show, verify, undo — holds their names.
 func TestOtherTenantStaysHidden(t *testing.T) {
-	hostileEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		dsn, info := hostileSeed(t, backend)
 		dir, as, a := t.TempDir(), strconv.FormatInt(info.TenantAdmin, 10), info.ActiveAgents
 		strangers, names := hostileStrangers(t, dsn, info, 2)
@@ -624,7 +559,7 @@ func hostileNewestJob(t *testing.T, out string) string {
 // one) — is readable by its owner only, and that no temporary file is left.
 func TestWrittenFilesOwnerOnly(t *testing.T) {
 	bin := jobBinary(t)
-	hostileEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		dsn, info := hostileSeed(t, backend)
 		dir, as, a := t.TempDir(), strconv.FormatInt(info.TenantAdmin, 10), info.ActiveAgents
 		path := func(name string) string { return filepath.Join(dir, name) }
@@ -690,7 +625,7 @@ var hostileExternal = regexp.MustCompile(`(?i)https?:|\bsrc\s*=|\bhref\s*=|<link
 // stylesheet or frame from elsewhere, a policy forbidding any — whose plan
 // holds exactly the file's pairs.
 func TestPreviewHTMLSelfContained(t *testing.T) {
-	hostileEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		dsn, info := hostileSeed(t, backend)
 		dir, as, a := t.TempDir(), strconv.FormatInt(info.TenantAdmin, 10), info.ActiveAgents
 		path := func(name string) string { return filepath.Join(dir, name) }
@@ -778,7 +713,7 @@ func hostileCheckPagePlan(t *testing.T, page string, pairs, errs, movers int) {
 // data, because identifiers reach SQL from the catalog only, never from the
 // database.
 func TestTamperedJournalRefused(t *testing.T) {
-	hostileEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		dsn, info := hostileSeed(t, backend)
 		dir, as, a := t.TempDir(), strconv.FormatInt(info.TenantAdmin, 10), info.ActiveAgents
 		db := func(args ...string) []string { return append(args, "--db", dsn, "--as", as) }

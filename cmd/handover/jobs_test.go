@@ -8,7 +8,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,72 +29,6 @@ import (
 	"handover"
 	"handover/engine"
 )
-
-// jobPGEnv names the admin DSN of a PostgreSQL server for tests; tests on
-// PostgreSQL skip when it is unset.
-const jobPGEnv = "HANDOVER_TEST_PG"
-
-// jobBackends lists the backends to test: SQLite always, PostgreSQL when
-// HANDOVER_TEST_PG is set.
-func jobBackends() []string {
-	if os.Getenv(jobPGEnv) == "" {
-		return []string{"sqlite"}
-	}
-	return []string{"sqlite", "postgres"}
-}
-
-// jobEachBackend runs fn as a parallel subtest per backend.
-func jobEachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
-	t.Helper()
-	for _, b := range jobBackends() {
-		t.Run(b, func(t *testing.T) {
-			t.Parallel()
-			fn(t, b)
-		})
-	}
-}
-
-// jobNewDSN creates a fresh, empty database and returns its DSN: a file in
-// a temporary folder, or a PostgreSQL database with a random name that is
-// dropped when the test ends.
-func jobNewDSN(tb testing.TB, backend string) string {
-	tb.Helper()
-	if backend == "sqlite" {
-		return filepath.Join(tb.TempDir(), "handover.db")
-	}
-	admin := os.Getenv(jobPGEnv)
-	if admin == "" {
-		tb.Skip(jobPGEnv + " is not set")
-	}
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		tb.Fatal(err)
-	}
-	name := "handover_t_" + hex.EncodeToString(b)
-	jobAdminExec(tb, admin, "CREATE DATABASE "+name)
-	tb.Cleanup(func() { jobAdminExec(tb, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	if !strings.Contains(admin, "://") {
-		return admin + " dbname=" + name
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", jobPGEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func jobAdminExec(tb testing.TB, admin, q string) {
-	tb.Helper()
-	db, err := sqlx.Open("postgres", admin)
-	if err != nil {
-		tb.Fatalf("open %s: %v", jobPGEnv, err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(q); err != nil {
-		tb.Errorf("%s: %v", q, err)
-	}
-}
 
 // jobTenant is a seeded database with a work folder, driven through the
 // built binary as one operator.
@@ -123,7 +55,7 @@ const (
 // databases.
 func jobSeed(tb testing.TB, backend string, users int) *jobTenant {
 	tb.Helper()
-	d := &jobTenant{tb: tb, backend: backend, dsn: jobNewDSN(tb, backend), dir: tb.TempDir(), as: jobAdmin1}
+	d := &jobTenant{tb: tb, backend: backend, dsn: freshDSN(tb, backend), dir: tb.TempDir(), as: jobAdmin1}
 	d.direct = d.dsn
 	d.mustRun("demo", "--data-only", "--users", strconv.Itoa(users), "--dir", d.dir)
 	return d
@@ -665,7 +597,7 @@ func jobStartedText(t *testing.T, j jobJSON) string {
 // at the same moment, as two separate processes: exactly one proceeds, the
 // other exits 3 naming the running job, its operator and its start time.
 func TestTwoRunsAtOnce(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
 		d.env = []string{"HANDOVER_CHUNK_SIZE=5"}
 		people := d.people(1)
@@ -702,7 +634,7 @@ func TestTwoRunsAtOnce(t *testing.T) {
 // TestRunsOnTwoTenantsAtOnce starts a run on each tenant at the same moment:
 // the guard is per tenant, so both proceed.
 func TestRunsOnTwoTenantsAtOnce(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
 		d.env = []string{"HANDOVER_CHUNK_SIZE=5"}
 		other := d.operator(jobAdmin2)
@@ -728,7 +660,7 @@ func TestRunsOnTwoTenantsAtOnce(t *testing.T) {
 // TestGuardRefusesResumeAndUndo runs undo and resume while a run holds the
 // tenant's guard: both exit 3 naming the running job.
 func TestGuardRefusesResumeAndUndo(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
 		people := d.people(1)
 		d.mustRun("run", d.writePairs("small.csv", jobPairing(people, 0, 5)), "--yes")
@@ -801,7 +733,7 @@ func jobWantTransferredBy(t *testing.T, d *jobTenant, file string, job jobJSON) 
 // change no row, move nothing, and warn on every pair that the first job
 // transferred it, naming the job and its date.
 func TestRerunChangesNothing(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 500)
 		pairs := jobPairing(d.people(1), 0, 30)
 		file := d.writePairs("leavers.csv", pairs)
@@ -864,7 +796,7 @@ func jobReadAudit(t *testing.T, d *jobTenant, name string) ([]string, [][]string
 // rows fixed. Reruns move nothing twice, the audit file runs exactly the
 // failed pairs, and the end state equals running each pair once.
 func TestRerunSequence(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 500)
 		people := d.people(1)
 		valid, refused := jobPairing(people, 0, 10), jobPairing(people, 20, 1)[0]
@@ -954,7 +886,7 @@ func jobWantSums(t *testing.T, what string, want, got jobDump) {
 // run, the undo is a job of kind undo in `jobs`, the run is "undone", and
 // the file's pairs are no longer warned as transferred.
 func TestRunThenUndo(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
 		pairs := jobPairing(d.people(1), 0, 50)
 		before := d.dump()
@@ -1039,7 +971,7 @@ WHERE u.tenant_id = 1 AND u.role IN ('agent', 'supervisor') ORDER BY u.id`)
 // is reported again until someone resolves it; then undo completes and
 // every table is as before, the gained rows with their sources.
 func TestRerunThenUndoFirst(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		t.Run("nothing changed between", func(t *testing.T) {
 			d := jobSeed(t, backend, 500)
 			file := d.writePairs("leavers.csv", jobPairing(d.people(1), 0, 20))
@@ -1135,7 +1067,7 @@ func jobFirstOwned(t *testing.T, dump jobDump, table, col string, user int64) st
 // audit file); every other pair is restored, so the tables equal a
 // reference where only the three pairs ran and the same changes were made.
 func TestUndoLeavesChangedPairs(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d, ref := jobSeed(t, backend, 500), jobSeed(t, backend, 500)
 		people := jobPeopleOwning(t, d)
 		pairs := jobPairing(people, 0, 10)
@@ -1176,7 +1108,7 @@ func TestUndoLeavesChangedPairs(t *testing.T) {
 // TestVerifyReportsDrift verifies a run, then moves one of the rows it
 // handed over back to its source: verify reports it.
 func TestVerifyReportsDrift(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 500)
 		pairs := jobPairing(jobPeopleOwning(t, d), 0, 5)
 		before := d.dump()
@@ -1197,7 +1129,7 @@ func TestVerifyReportsDrift(t *testing.T) {
 // TestPruneThenUndoRefuses prunes the journal of a finished run: the job
 // stays listed with its counts, and undo refuses clearly.
 func TestPruneThenUndoRefuses(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 500)
 		pairs := jobPairing(d.people(1), 0, 5)
 		run := jobResult(t, d.mustRun("run", d.writePairs("leavers.csv", pairs), "--yes", "--format", "json"))
@@ -1263,7 +1195,7 @@ func jobLogs(t *testing.T, stderr string) []jobLogLine {
 // one event per pair with its status and counts, job_end — and stdout the
 // result, human or JSON.
 func TestJSONLogs(t *testing.T) {
-	jobEachBackend(t, func(t *testing.T, backend string) {
+	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 500)
 		people := d.people(1)
 		pairs := jobPairing(people, 0, 8)

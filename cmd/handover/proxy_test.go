@@ -102,13 +102,13 @@ func (p *jobProxy) up() {
 // own connection) at it through a proxy.
 func jobProxied(t *testing.T, users int) (*jobTenant, *jobProxy) {
 	t.Helper()
-	if os.Getenv(jobPGEnv) == "" {
-		t.Skip(jobPGEnv + " is not set: the connection tests need PostgreSQL")
+	if os.Getenv(testPGEnv) == "" {
+		t.Skip(testPGEnv + " is not set: the connection tests need PostgreSQL")
 	}
 	d := jobSeed(t, "postgres", users)
 	u, err := url.Parse(d.dsn)
 	if err != nil {
-		t.Skipf("%s is not a URL: %v", jobPGEnv, err)
+		t.Skipf("%s is not a URL: %v", testPGEnv, err)
 	}
 	p := jobStartProxy(t, u.Host)
 	u.Host = p.ln.Addr().String()
