@@ -115,7 +115,7 @@ func redact(dsn string) string {
 // withTx runs fn in a transaction: commit when fn succeeds, rollback
 // otherwise.
 func (db *DB) withTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.db.BeginTxx(ctx, nil)
+	tx, err := db.db.BeginTxx(ctx, db.dialect.txOptions())
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

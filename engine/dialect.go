@@ -18,6 +18,8 @@ type dialect interface {
 	driver() string
 	connString(dsn string) string
 	configure(db *sql.DB)
+	// txOptions are the options every transaction begins with.
+	txOptions() *sql.TxOptions
 	// txSetup runs at the start of every transaction (timeouts).
 	txSetup(ctx context.Context, tx *sqlx.Tx) error
 	// lockSchema serialises concurrent Init calls.
@@ -72,6 +74,19 @@ type postgresDialect struct{}
 func (postgresDialect) driver() string             { return "postgres" }
 func (postgresDialect) connString(d string) string { return d }
 func (postgresDialect) configure(db *sql.DB)       { db.SetMaxOpenConns(8) }
+
+// txOptions makes every transaction read one snapshot (REPEATABLE READ).
+// Under READ COMMITTED each statement of a chunk sees the application's
+// latest commits: the overwrite's "does the source own rows of this type?"
+// and the move that follows could disagree, combining an overwrite type.
+// With one snapshot the chunk is one atomic decision; a row the
+// application changes concurrently makes the chunk fail with a
+// serialization error (40001), which is retried as transient, so every
+// pair's outcome equals running it before or after each concurrent
+// application transaction.
+func (postgresDialect) txOptions() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead}
+}
 
 func (postgresDialect) txSetup(ctx context.Context, tx *sqlx.Tx) error {
 	// TimeZone and DateStyle fix how values render as text, which the
@@ -132,6 +147,11 @@ func (sqliteDialect) connString(path string) string {
 }
 
 func (sqliteDialect) configure(db *sql.DB) { db.SetMaxOpenConns(4) }
+
+// txOptions is the default: every SQLite transaction begins IMMEDIATE
+// (_txlock=immediate), so writers are serialised and each chunk already
+// reads and writes one consistent database.
+func (sqliteDialect) txOptions() *sql.TxOptions { return nil }
 
 func (sqliteDialect) txSetup(context.Context, *sqlx.Tx) error    { return nil }
 func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
