@@ -22,6 +22,13 @@ type dialect interface {
 	txOptions() *sql.TxOptions
 	// txSetup runs at the start of every transaction (timeouts).
 	txSetup(ctx context.Context, tx *sqlx.Tx) error
+	// tryGuard takes the tenant's job guard without waiting; held is false
+	// when another process has it. The guard frees itself if the process
+	// dies.
+	tryGuard(ctx context.Context, db *DB, tenant int64) (g *Guard, held bool, err error)
+	// guardHeld reports whether anyone holds the tenant's guard, without
+	// taking it.
+	guardHeld(ctx context.Context, db *DB, tenant int64) (bool, error)
 	// lockSchema serialises concurrent Init calls.
 	lockSchema(ctx context.Context, tx *sqlx.Tx) error
 	// idsIn returns a condition "col is one of the IDs in the single

@@ -118,8 +118,8 @@ SELECT ?, p.pair_id, 'users', 'active', 1, 0, NULL FROM p JOIN users u ON u.id =
 			return fmt.Errorf("deactivate sources: %w", err)
 		}
 	}
-	q := `UPDATE handover_pairs SET status = 'done', done_at = ? WHERE status = 'pending' AND ` + d.idsIn("id")
-	res, err := tx.ExecContext(ctx, tx.Rebind(q), stamp(x.db.Now()), d.idsArg(ids))
+	q := `UPDATE handover_pairs SET status = ?, done_at = ? WHERE status = ? AND ` + d.idsIn("id")
+	res, err := tx.ExecContext(ctx, tx.Rebind(q), handover.PairDone, stamp(x.db.Now()), handover.PairPending, d.idsArg(ids))
 	if err != nil {
 		return fmt.Errorf("record pairs done: %w", err)
 	}
@@ -154,12 +154,8 @@ func (x executor) report(ctx context.Context, pairs []chunkPair) error {
 
 // failPair records a pair as failed, with the database's reason.
 func (db *DB) failPair(ctx context.Context, pairID int64, cause error) error {
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_pairs SET status = 'failed', error_code = ?, error_message = ?, done_at = ?
-WHERE id = ? AND status = 'pending'`), handover.TransferFailed, "nothing was changed for this pair: "+cause.Error(), stamp(db.Now()), pairID)
-	if err != nil {
-		return fmt.Errorf("record pair %d failed: %w", pairID, err)
-	}
-	return nil
+	return db.movePair(ctx, db.db, pairID, handover.PairPending, handover.PairFailed, `error_code = ?, error_message = ?, done_at = ?`,
+		handover.TransferFailed, "nothing was changed for this pair: "+cause.Error(), stamp(db.Now()))
 }
 
 // markInterrupted records that a job stopped before finishing, so that it is
@@ -168,7 +164,7 @@ WHERE id = ? AND status = 'pending'`), handover.TransferFailed, "nothing was cha
 func (db *DB) markInterrupted(jobID int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), LockTimeout)
 	defer cancel()
-	if err := db.setJobStatus(ctx, jobID, handover.JobInterrupted); err != nil {
+	if err := db.moveJob(ctx, db.db, jobID, handover.JobInterrupted); err != nil && !isWrongState(err) {
 		db.Log.Warn().Err(err).Int64("job", jobID).Msg("could not mark job interrupted; the next run on this tenant will")
 	}
 }

@@ -74,10 +74,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	seen := make(map[handover.Pair]bool, len(rows))
 	for _, r := range rows {
 		p := knownIDs(r)
-		if r.Runnable() && seen[p] {
-			continue
+		if r.Runnable() { // a pair repeated in the file runs once; error rows are all recorded
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
 		}
-		seen[p] = true
 		status, issue := handover.PairPending, handover.Issue{}
 		if !r.Runnable() {
 			status, issue = handover.PairFailed, firstError(r.Issues)
@@ -121,6 +123,9 @@ func firstError(issues []handover.Issue) handover.Issue {
 
 // Job returns one job of the tenant with its totals.
 func (db *DB) Job(ctx context.Context, tenant, id int64) (handover.Job, error) {
+	if err := db.settleOrphans(ctx, tenant); err != nil {
+		return handover.Job{}, err
+	}
 	jobs, err := db.listJobs(ctx, `j.tenant_id = ? AND j.id = ?`, tenant, id)
 	if err != nil {
 		return handover.Job{}, err
@@ -133,7 +138,36 @@ func (db *DB) Job(ctx context.Context, tenant, id int64) (handover.Job, error) {
 
 // Jobs lists the tenant's most recent jobs, newest first.
 func (db *DB) Jobs(ctx context.Context, tenant int64, limit int) ([]handover.Job, error) {
+	if err := db.settleOrphans(ctx, tenant); err != nil {
+		return nil, err
+	}
 	return db.listJobs(ctx, fmt.Sprintf(`j.tenant_id = ? ORDER BY j.id DESC LIMIT %d`, limit), tenant)
+}
+
+// settleOrphans records as interrupted the tenant's jobs that say
+// "running" while nobody holds the tenant's guard: their process died (a
+// running job's process holds the guard from before the job is recorded
+// until it has finished). Only those jobs are changed, so a job started
+// after the guard was found free is left alone.
+func (db *DB) settleOrphans(ctx context.Context, tenant int64) error {
+	var running []int64
+	if err := db.db.SelectContext(ctx, &running, db.rebind(`SELECT id FROM handover_jobs WHERE tenant_id = ? AND status = ?`),
+		tenant, handover.JobRunning); err != nil {
+		return fmt.Errorf("list running jobs: %w", err)
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	held, err := db.dialect.guardHeld(ctx, db, tenant)
+	if err != nil || held {
+		return err
+	}
+	for _, id := range running {
+		if err := db.moveJob(ctx, db.db, id, handover.JobInterrupted); err != nil && !isWrongState(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (db *DB) listJobs(ctx context.Context, where string, args ...any) ([]handover.Job, error) {
@@ -175,26 +209,22 @@ FROM handover_jobs j WHERE ` + where
 	return jobs, nil
 }
 
-// finishJob sets a job's final status from its pairs.
+// finishJob moves a running job to its final status, from its pairs.
 func (db *DB) finishJob(ctx context.Context, jobID int64) (handover.JobStatus, error) {
-	status := handover.JobDone
 	var failed int
-	if err := db.db.GetContext(ctx, &failed, db.rebind(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = 'failed'`), jobID); err != nil {
+	if err := db.db.GetContext(ctx, &failed, db.rebind(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = ?`),
+		jobID, handover.PairFailed); err != nil {
 		return "", fmt.Errorf("count failed pairs of job %d: %w", jobID, err)
 	}
+	status := handover.JobDone
 	if failed > 0 {
 		status = handover.JobFailed
 	}
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_jobs SET status = ?, finished_at = ? WHERE id = ?`),
-		status, stamp(db.Now()), jobID)
-	if err != nil {
-		return "", fmt.Errorf("finish job %d: %w", jobID, err)
+	if err := db.moveJob(ctx, db.db, jobID, status); err != nil {
+		if isWrongState(err) {
+			return "", handover.Errorf(handover.ErrLocked, "job %d was marked interrupted by another process while it ran (its guard looked free); finish it with `handover resume %d`", jobID, jobID)
+		}
+		return "", err
 	}
 	return status, nil
-}
-
-// setJobStatus records a job's status (e.g. interrupted).
-func (db *DB) setJobStatus(ctx context.Context, jobID int64, status handover.JobStatus) error {
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_jobs SET status = ? WHERE id = ?`), status, jobID)
-	return err
 }

@@ -29,9 +29,14 @@ WHERE tenant_id = ? AND kind = 'run' AND status = 'interrupted' AND file_sha256 
 	return nil
 }
 
-// SetRunning marks an interrupted job running again, for resume.
+// SetRunning marks an interrupted job running again, for resume; it fails
+// unless the job is interrupted.
 func (db *DB) SetRunning(ctx context.Context, jobID int64) error {
-	return db.setJobStatus(ctx, jobID, handover.JobRunning)
+	err := db.moveJob(ctx, db.db, jobID, handover.JobRunning)
+	if isWrongState(err) {
+		return handover.Errorf(handover.ErrUsage, "job %d is not interrupted: there is nothing to resume", jobID)
+	}
+	return err
 }
 
 // JobUpload returns the shape of the upload a job ran (header, columns and

@@ -3,9 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -68,7 +65,8 @@ func (db *DB) LockTenant(ctx context.Context, op handover.User, action string) (
 		return nil, db.lockedError(ctx, tenant)
 	}
 	err = db.withTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET status = 'interrupted' WHERE tenant_id = ? AND status = 'running'`), tenant); err != nil {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET status = ? WHERE tenant_id = ? AND status = ?`),
+			handover.JobInterrupted, tenant, handover.JobRunning); err != nil {
 			return fmt.Errorf("mark stale jobs interrupted: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_guards (tenant_id, operator_id, action, since) VALUES (?, ?, ?, ?)
@@ -99,11 +97,7 @@ func (db *DB) forgetHolder(tenant int64) {
 // takeGuard takes the dialect's guard without waiting; held is false when
 // another process has it.
 func (db *DB) takeGuard(ctx context.Context, tenant int64) (g *Guard, held bool, err error) {
-	if db.dialect.driver() == "postgres" {
-		g, held, err = db.advisoryLock(ctx, tenant)
-	} else {
-		g, held, err = db.fileLock(tenant)
-	}
+	g, held, err = db.dialect.tryGuard(ctx, db, tenant)
 	if g != nil {
 		g.db, g.tenant = db, tenant
 	}
@@ -140,63 +134,6 @@ func (db *DB) hold(ctx context.Context, job int64) error {
 	db.Log.Warn().Int64("job", job).Msg("took the tenant's guard again after losing its connection")
 	g.release, g.alive = ng.release, ng.alive
 	return nil
-}
-
-func (db *DB) advisoryLock(ctx context.Context, tenant int64) (*Guard, bool, error) {
-	conn, err := db.db.Connx(ctx)
-	if err != nil {
-		return nil, false, fmt.Errorf("take tenant %d guard: %w", tenant, err)
-	}
-	const key = `hashtextextended('handover tenant job', ?)`
-	var held bool
-	if err := conn.GetContext(ctx, &held, db.rebind(`SELECT pg_try_advisory_lock(`+key+`)`), tenant); err != nil {
-		conn.Close()
-		return nil, false, fmt.Errorf("take tenant %d guard: %w", tenant, err)
-	}
-	if !held {
-		conn.Close()
-		return nil, false, nil
-	}
-	g := &Guard{
-		release: func() {
-			_, _ = conn.ExecContext(context.Background(), db.rebind(`SELECT pg_advisory_unlock(`+key+`)`), tenant)
-			conn.Close()
-		},
-		alive: func(ctx context.Context) error {
-			if err := conn.PingContext(ctx); err != nil {
-				return unavailable(db.DSN, fmt.Errorf("lost the connection holding the tenant guard: %w", err))
-			}
-			return nil
-		},
-	}
-	return g, true, nil
-}
-
-// fileLock takes an exclusive flock on "<database>.tenant-<id>.lock". The
-// kernel releases it when the process exits, however it exits.
-func (db *DB) fileLock(tenant int64) (*Guard, bool, error) {
-	path := fmt.Sprintf("%s.tenant-%d.lock", sqlitePath(db.DSN), tenant)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, false, fmt.Errorf("open guard %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if err == syscall.EWOULDBLOCK {
-			return nil, false, nil
-		}
-		return nil, false, fmt.Errorf("lock guard %s: %w", path, err)
-	}
-	return &Guard{release: func() { f.Close() }}, true, nil
-}
-
-// sqlitePath returns the file behind an SQLite DSN.
-func sqlitePath(dsn string) string {
-	p := strings.TrimPrefix(dsn, "file:")
-	if i := strings.IndexByte(p, '?'); i >= 0 {
-		p = p[:i]
-	}
-	return p
 }
 
 // lockedError says who holds the tenant's guard: the running job, its

@@ -49,21 +49,35 @@ type drift struct{ reason string }
 
 func (d *drift) Error() string { return d.reason }
 
+// UnfinishedUndo returns the undo of target that was started and not
+// finished (its process stopped or died), if there is one. Undoing target
+// again must finish that job rather than start a rival.
+func (db *DB) UnfinishedUndo(ctx context.Context, target handover.Job) (handover.Job, bool, error) {
+	var id int64
+	err := db.db.GetContext(ctx, &id, db.rebind(`SELECT id FROM handover_jobs
+WHERE undo_of = ? AND kind = ? AND status IN (?, ?) ORDER BY id LIMIT 1`),
+		target.ID, handover.KindUndo, handover.JobRunning, handover.JobInterrupted)
+	switch {
+	case isNoRows(err):
+		return handover.Job{}, false, nil
+	case err != nil:
+		return handover.Job{}, false, fmt.Errorf("look up unfinished undo of job %d: %w", target.ID, err)
+	}
+	job, err := db.Job(ctx, target.Tenant, id)
+	return job, err == nil, err
+}
+
 // CreateUndoJob records an undo of a run job: one pending pair per pair the
-// run completed and that is not undone yet.
+// run completed and that is not undone yet. It refuses while an earlier
+// undo of the same job is unfinished: that one is resumed instead.
 func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handover.Job) (handover.Job, error) {
-	if target.Kind != handover.KindRun {
-		return handover.Job{}, handover.Errorf(handover.ErrUsage, "job %d is an undo; only run jobs can be undone", target.ID)
+	if err := db.undoable(ctx, target); err != nil {
+		return handover.Job{}, err
 	}
-	if target.Status == handover.JobRunning || target.Status == handover.JobInterrupted {
-		return handover.Job{}, handover.Errorf(handover.ErrUsage, "job %d is %s; finish it with `handover resume %d` before undoing it", target.ID, target.Status, target.ID)
-	}
-	var pruned int
-	if err := db.db.GetContext(ctx, &pruned, db.rebind(`SELECT count(*) FROM handover_jobs WHERE id = ? AND pruned_at IS NOT NULL`), target.ID); err != nil {
-		return handover.Job{}, fmt.Errorf("read job %d: %w", target.ID, err)
-	}
-	if pruned > 0 {
-		return handover.Job{}, handover.Errorf(handover.ErrUsage, "job %d can no longer be undone: its undo journal was pruned after the retention period", target.ID)
+	if prev, ok, err := db.UnfinishedUndo(ctx, target); err != nil {
+		return handover.Job{}, err
+	} else if ok {
+		return handover.Job{}, handover.Errorf(handover.ErrInterrupted, "job %d, an earlier undo of job %d, was interrupted; finish it with `handover resume %d`", prev.ID, target.ID, prev.ID)
 	}
 	undoOf := target.ID
 	job := handover.Job{Kind: handover.KindUndo, Status: handover.JobRunning, Tenant: op.TenantID, Operator: op.ID,
@@ -74,12 +88,14 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
 (job_id, line, from_id, to_id, from_name, to_name, status, record, undo_of)
-SELECT ?, line, from_id, to_id, from_name, to_name, 'pending', record, id FROM handover_pairs
-WHERE job_id = ? AND status = 'done' ORDER BY id`), job.ID, target.ID)
+SELECT ?, line, from_id, to_id, from_name, to_name, ?, record, id FROM handover_pairs
+WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending, target.ID, handover.PairDone)
 		if err != nil {
 			return fmt.Errorf("record undo pairs: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("record undo pairs: %w", err)
+		} else if n == 0 {
 			return handover.Errorf(handover.ErrUsage, "job %d has no completed pairs left to undo", target.ID)
 		}
 		return nil
@@ -87,54 +103,85 @@ WHERE job_id = ? AND status = 'done' ORDER BY id`), job.ID, target.ID)
 	return job, err
 }
 
-// ExecuteUndo restores each pending pair of an undo job in its own
-// transaction. A pair whose rows changed since the run (moved again,
-// deleted, or the target gained rows of an overwritten type) is not undone:
-// it is recorded failed with the reason and the rest go on.
-func (db *DB) ExecuteUndo(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
-	var pending []struct {
-		ID   int64 `db:"id"`
-		Orig int64 `db:"undo_of"`
-		From int64 `db:"from_id"`
-		To   int64 `db:"to_id"`
+// undoable refuses targets that cannot be undone: undo jobs, unfinished
+// runs and runs whose journal was pruned.
+func (db *DB) undoable(ctx context.Context, target handover.Job) error {
+	if target.Kind != handover.KindRun {
+		return handover.Errorf(handover.ErrUsage, "job %d is an undo; only run jobs can be undone", target.ID)
 	}
+	if target.Status == handover.JobRunning || target.Status == handover.JobInterrupted {
+		return handover.Errorf(handover.ErrUsage, "job %d is %s; finish it with `handover resume %d` before undoing it", target.ID, target.Status, target.ID)
+	}
+	var pruned int
+	if err := db.db.GetContext(ctx, &pruned, db.rebind(`SELECT count(*) FROM handover_jobs WHERE id = ? AND pruned_at IS NOT NULL`), target.ID); err != nil {
+		return fmt.Errorf("read job %d: %w", target.ID, err)
+	}
+	if pruned > 0 {
+		return handover.Errorf(handover.ErrUsage, "job %d can no longer be undone: its undo journal was pruned after the retention period", target.ID)
+	}
+	return nil
+}
+
+// undoPending is one pair of an undo job still to restore.
+type undoPending struct {
+	ID   int64 `db:"id"`
+	Orig int64 `db:"undo_of"`
+	From int64 `db:"from_id"`
+	To   int64 `db:"to_id"`
+}
+
+// ExecuteUndo restores each pending pair of an undo job in its own
+// transaction. A pair that cannot be restored as it was (its rows changed
+// since the run, it was undone already, its journal was pruned) is not
+// undone: it is recorded failed with the reason and the rest go on.
+func (db *DB) ExecuteUndo(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+	var pending []undoPending
 	if err := db.db.SelectContext(ctx, &pending, db.rebind(`SELECT id, undo_of, from_id, to_id FROM handover_pairs
-WHERE job_id = ? AND status = 'pending' ORDER BY id`), job.ID); err != nil {
+WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
 	for _, p := range pending {
-		err := retry(ctx, db, func() error {
-			if err := db.hold(ctx, job.ID); err != nil {
-				return err
-			}
-			return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, job.ID, p.ID, p.Orig, p.From, p.To) })
-		})
-		var d *drift
-		switch {
-		case errors.As(err, &d):
-			err = db.recordNotUndone(ctx, p.ID, d.reason)
-		case err != nil && fatal(ctx, err):
+		if err := db.undoOne(ctx, job.ID, p); err != nil {
 			db.markInterrupted(job.ID)
-			return handover.Result{}, err
-		case err != nil:
-			err = db.recordNotUndone(ctx, p.ID, err.Error())
-		}
-		if err != nil {
 			return handover.Result{}, err
 		}
 		if onPair != nil {
-			if recs, err := db.pairsWhere(ctx, "p.id = ?", p.ID); err == nil && len(recs) == 1 {
-				onPair(recs[0])
+			recs, err := db.pairsWhere(ctx, "p.id = ?", p.ID)
+			if err != nil {
+				return handover.Result{}, err
+			}
+			for _, r := range recs {
+				onPair(r)
 			}
 		}
 	}
 	return db.finishUndo(ctx, job)
 }
 
+// undoOne restores one pair, or records why it could not; only errors
+// that stop the whole job are returned.
+func (db *DB) undoOne(ctx context.Context, undoJob int64, p undoPending) error {
+	err := retry(ctx, db, func() error {
+		if err := db.hold(ctx, undoJob); err != nil {
+			return err
+		}
+		return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, undoJob, p) })
+	})
+	var d *drift
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &d):
+		return db.recordNotUndone(ctx, p.ID, d.reason)
+	case fatal(ctx, err):
+		return err
+	}
+	return db.recordNotUndone(ctx, p.ID, err.Error())
+}
+
 func (db *DB) recordNotUndone(ctx context.Context, pairID int64, reason string) error {
-	_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_pairs SET status = 'failed', error_code = ?, error_message = ?, done_at = ?
-WHERE id = ?`), handover.NotUndone, reason+"; nothing was changed for this pair", stamp(db.Now()), pairID)
-	return err
+	return db.movePair(ctx, db.db, pairID, handover.PairPending, handover.PairFailed, `error_code = ?, error_message = ?, done_at = ?`,
+		handover.NotUndone, reason+"; nothing was changed for this pair", stamp(db.Now()))
 }
 
 // finishUndo closes the undo job and marks the run it undid "undone" once
@@ -144,25 +191,35 @@ func (db *DB) finishUndo(ctx context.Context, job handover.Job) (handover.Result
 		return handover.Result{}, err
 	}
 	if job.UndoOf != nil {
-		_, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_jobs SET status = 'undone' WHERE id = ?
-AND NOT EXISTS (SELECT 1 FROM handover_pairs WHERE job_id = ? AND status = 'done')`), *job.UndoOf, *job.UndoOf)
-		if err != nil {
-			return handover.Result{}, fmt.Errorf("mark job %d undone: %w", *job.UndoOf, err)
+		var left int
+		if err := db.db.GetContext(ctx, &left, db.rebind(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = ?`),
+			*job.UndoOf, handover.PairDone); err != nil {
+			return handover.Result{}, fmt.Errorf("count pairs of job %d left to undo: %w", *job.UndoOf, err)
+		}
+		if left == 0 {
+			if err := db.moveJob(ctx, db.db, *job.UndoOf, handover.JobUndone); err != nil && !isWrongState(err) {
+				return handover.Result{}, err
+			}
 		}
 	}
 	return db.result(ctx, job.ID)
 }
 
-// undoPair restores one pair inside tx: checks for drift, moves every
-// journaled row back to the source, restores overwritten rows, and records
-// both the undo pair and the original pair.
-func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, undoJob, pairID, orig, src, dst int64) error {
+// undoPair restores one pair inside tx. It first claims the run's pair
+// (done → undone, checked in this transaction, so a pair is never undone
+// twice) and checks that its journal is still there, then checks for
+// drift, moves every journaled row back to the source, restores
+// overwritten rows, and records the undo pair done.
+func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, undoJob int64, p undoPending) error {
+	if err := db.claimForUndo(ctx, tx, p.Orig); err != nil {
+		return err
+	}
 	var entries []journalEntry
 	if err := tx.SelectContext(ctx, &entries, tx.Rebind(`SELECT data_type, owner_column, moved, overwritten, ids, fingerprint
-FROM handover_moves WHERE pair_id = ?`), orig); err != nil {
-		return fmt.Errorf("read journal of pair %d: %w", orig, err)
+FROM handover_moves WHERE pair_id = ?`), p.Orig); err != nil {
+		return fmt.Errorf("read journal of pair %d: %w", p.Orig, err)
 	}
-	u := undoer{db: db, tx: tx, orig: orig, src: src, dst: dst, entries: entries}
+	u := undoer{db: db, tx: tx, orig: p.Orig, src: p.From, dst: p.To, entries: entries}
 	if err := u.check(ctx); err != nil {
 		return err
 	}
@@ -170,15 +227,40 @@ FROM handover_moves WHERE pair_id = ?`), orig); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, pairID, orig); err != nil {
+SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, p.ID, p.Orig); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
-	now := stamp(db.Now())
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_pairs SET status = 'undone' WHERE id = ?`), orig); err != nil {
-		return err
+	return db.movePair(ctx, tx, p.ID, handover.PairPending, handover.PairDone, `done_at = ?`, stamp(db.Now()))
+}
+
+// claimForUndo moves the run's pair from done to undone inside tx, or says
+// (as drift) why it cannot be undone: another undo restored it already,
+// or its journal was pruned.
+func (db *DB) claimForUndo(ctx context.Context, tx *sqlx.Tx, orig int64) error {
+	var j struct {
+		Job    int64     `db:"job_id"`
+		Status string    `db:"status"`
+		Pruned timestamp `db:"pruned_at"`
 	}
-	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_pairs SET status = 'done', done_at = ? WHERE id = ?`), now, pairID)
-	return err
+	if err := tx.GetContext(ctx, &j, tx.Rebind(`SELECT p.job_id, p.status, j.pruned_at FROM handover_pairs p
+JOIN handover_jobs j ON j.id = p.job_id WHERE p.id = ?`), orig); err != nil {
+		return fmt.Errorf("read pair %d: %w", orig, err)
+	}
+	if !j.Pruned.IsZero() {
+		return &drift{reason: fmt.Sprintf("the undo journal of job %d was pruned at %s, so its rows can no longer be put back", j.Job, j.Pruned.UTC().Format("2006-01-02 15:04 UTC"))}
+	}
+	if handover.PairStatus(j.Status) != handover.PairDone {
+		var by int64
+		err := tx.GetContext(ctx, &by, tx.Rebind(`SELECT job_id FROM handover_pairs WHERE undo_of = ? AND status = ? ORDER BY id LIMIT 1`), orig, handover.PairDone)
+		if err == nil {
+			return &drift{reason: fmt.Sprintf("already undone by job %d", by)}
+		}
+		if !isNoRows(err) {
+			return fmt.Errorf("find the undo of pair %d: %w", orig, err)
+		}
+		return &drift{reason: fmt.Sprintf("job %d did not complete this pair (it is %s)", j.Job, j.Status)}
+	}
+	return db.movePair(ctx, tx, orig, handover.PairDone, handover.PairUndone, "")
 }
 
 // undoer restores one pair from its journal.

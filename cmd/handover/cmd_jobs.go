@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 
 	"handover"
@@ -68,11 +69,11 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.confirm(c.yes, "Undo job "+itoa(target.ID)+": hand every completed pair's data back to its source?"); err != nil {
 		return err
 	}
-	job, err := db.CreateUndoJob(ctx, op, target)
+	job, resumed, err := c.undoJob(ctx, e, db, op, target)
 	if err != nil {
 		return err
 	}
-	res, err := e.execute(ctx, db, job, false, db.ExecuteUndo)
+	res, err := e.execute(ctx, db, job, resumed, db.ExecuteUndo)
 	if err != nil {
 		return err
 	}
@@ -81,6 +82,23 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
+}
+
+// undoJob returns the job that undoes target: an earlier undo of it that
+// was interrupted, resumed (resumed is true), or a new one.
+func (c *undoCmd) undoJob(ctx context.Context, e *env, db *engine.DB, op handover.User, target handover.Job) (job handover.Job, resumed bool, err error) {
+	prev, ok, err := db.UnfinishedUndo(ctx, target)
+	if err != nil || !ok {
+		if err == nil {
+			job, err = db.CreateUndoJob(ctx, op, target)
+		}
+		return job, false, err
+	}
+	fmt.Fprintf(e.stderr, "Job %d, an earlier undo of job %d, was interrupted: finishing it instead of starting another.\n", prev.ID, target.ID)
+	if err := db.SetRunning(ctx, prev.ID); err != nil {
+		return prev, true, err
+	}
+	return prev, true, nil
 }
 
 // jobArg parses the JOB argument, opens the database as the operator and
