@@ -37,14 +37,31 @@ func indexShape(rows []handover.PlanRow) *shape {
 		}
 		s.bySource[p.From] = append(s.bySource[p.From], r.Row)
 		s.byTarget[p.To] = append(s.byTarget[p.To], r.Row)
-		if _, seen := s.first[p]; seen {
-			continue // a repeated pair adds no target and no source
+		if j, seen := s.first[p]; seen {
+			// A repeated pair adds no target and no source. The row that
+			// runs is the first without an error of its own (a row whose
+			// Name cell is wrong does not make a correct repeat of it
+			// redundant).
+			if hasError(rows[j]) && !hasError(r) {
+				s.first[p] = i
+			}
+			continue
 		}
 		s.first[p] = i
 		s.targets[p.From]++
 		s.sources[p.To]++
 	}
 	return s
+}
+
+// hasError reports whether a row already has an error.
+func hasError(r handover.PlanRow) bool {
+	for _, i := range r.Issues {
+		if !i.Code.IsWarning() {
+			return true
+		}
+	}
+	return false
 }
 
 // checkShape adds the issues that come from how the file's pairs relate to

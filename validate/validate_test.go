@@ -197,6 +197,8 @@ func TestValidateCodes(t *testing.T) {
 		{name: "duplicate_row", rows: [][3]string{{"13", "12"}, {"13", "12"}, {"13", "12"}},
 			want: [][]handover.Code{{}, {handover.DuplicateRow}, {handover.DuplicateRow}},
 			msg:  "this row repeats row 2 (From User ID 13 → To User ID 12); running it again changes nothing, so it can be deleted"},
+		{name: "duplicate_row of an error row", nameCol: true, rows: [][3]string{{"19", "12", "Somebody Else"}, {"19", "12", "John Smith"}},
+			want: [][]handover.Code{{handover.NameMismatch, handover.DuplicateRow}, {}}},
 		{name: "inactive_target", rows: [][3]string{{"13", "40"}},
 			want: [][]handover.Code{{handover.InactiveTarget}},
 			msg:  "To User ID 40 (Ida Gone) is inactive: the data will go to a user who cannot sign in; reactivate them or pick an active successor"},
