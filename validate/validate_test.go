@@ -435,4 +435,3 @@ func BenchmarkValidate2000(b *testing.B) {
 		}
 	}
 }
-

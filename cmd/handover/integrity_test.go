@@ -46,3 +46,43 @@ func TestSkipInvalidRunsTheValidRepeat(t *testing.T) {
 		}
 	})
 }
+
+// TestKilledUndoThenUndoAgain: an undo SIGKILLed halfway reads as
+// interrupted at once; `undo` of the same run again finishes that undo
+// instead of starting a rival; a newer run of the same file is then safe
+// from the finished undo job (resume refuses it).
+func TestKilledUndoThenUndoAgain(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 1000)
+		pairs := jobPairing(d.people(1), 0, 150)
+		before := d.dump()
+		file := d.writePairs("p.csv", pairs)
+		run := jobResult(t, d.mustRun("run", file, "--yes", "--format", "json")).Job
+		afterRun := d.dump()
+		p, undo := crashStartJob(t, d, "undo", jobID(run), "--yes")
+		p.kill()
+		if out := p.wait(); !p.signaled {
+			t.Fatalf("the undo ended before it was killed: %s", out)
+		}
+		if j := d.newestJob(); j.Job != undo || j.Status != "interrupted" {
+			t.Fatalf("killed undo reads %+v; want job %d interrupted", j, undo)
+		}
+		out := d.mustRun("undo", jobID(run), "--yes", "--format", "json")
+		if r := jobResult(t, out); r.Job != undo || r.Done != len(pairs) || r.Failed != 0 {
+			t.Fatalf("undo again = %+v; want job %d finished with every pair done\n%s", r, undo, out)
+		}
+		if n := len(d.jobs()); n != 2 {
+			t.Errorf("%d jobs after run, killed undo and undo again; want 2 (no rival undo job)", n)
+		}
+		if diff := jobDiff(before, d.dump()); diff != "" {
+			t.Fatalf("after run → killed undo → undo again (-before +now):\n%s", diff)
+		}
+		d.mustRun("run", file, "--yes")
+		if out := d.run("resume", jobID(undo)); out.code != handover.ExitRejected {
+			t.Errorf("resume of the finished undo: %s; want exit 2", out)
+		}
+		if diff := jobDiff(afterRun, d.dump()); diff != "" {
+			t.Errorf("the newer run's data changed (-after first run +now):\n%s", diff)
+		}
+	})
+}
