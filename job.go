@@ -37,8 +37,15 @@ type Job struct {
 	Failed   int        `json:"failed"`
 	File     string     `json:"-"`
 	SHA256   string     `json:"-"`
-	Options  string     `json:"-"`
+	Options  RunOptions `json:"-"`
 	UndoOf   *int64     `json:"-"`
+}
+
+// RunOptions are the choices an operator made for a run; a job keeps them,
+// so that resume runs the rest of the job as it was started.
+type RunOptions struct {
+	DeactivateSource bool `json:"deactivate_source,omitempty"`
+	SkipInvalid      bool `json:"skip_invalid,omitempty"`
 }
 
 // PairStatus is the state of one pair in a job.

@@ -224,7 +224,7 @@ func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, in
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	job, err := db.CreateJob(ctx, plan, RunOptions{})
+	job, err := db.CreateJob(ctx, plan, handover.RunOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}

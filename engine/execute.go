@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -18,13 +17,11 @@ import (
 // isolated and recorded failed, so every pair stays all-or-nothing. onPair,
 // if set, is called for every pair as it finishes.
 func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
-	var opts RunOptions
-	_ = json.Unmarshal([]byte(job.Options), &opts)
 	pending, err := db.pendingPairs(ctx, job.ID)
 	if err != nil {
 		return handover.Result{}, err
 	}
-	x := executor{db: db, job: job.ID, opts: opts, onPair: onPair}
+	x := executor{db: db, job: job.ID, opts: job.Options, onPair: onPair}
 	size := max(db.ChunkSize, 1)
 	for start := 0; start < len(pending); start += size {
 		end := min(start+size, len(pending))
@@ -43,7 +40,7 @@ func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handove
 type executor struct {
 	db     *DB
 	job    int64
-	opts   RunOptions
+	opts   handover.RunOptions
 	onPair func(handover.JobPair)
 }
 

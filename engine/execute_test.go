@@ -26,7 +26,7 @@ func TestExecuteMovesEveryType(t *testing.T) {
 		if err := db.Predict(ctx, plan); err != nil {
 			t.Fatal(err)
 		}
-		job, res := mustRun(t, db, plan, RunOptions{})
+		job, res := mustRun(t, db, plan, handover.RunOptions{})
 		if res.Done != 3 || res.Failed != 0 {
 			t.Fatalf("result = %+v, want 3 done", res)
 		}
@@ -120,7 +120,7 @@ func testFailingPair(t *testing.T, chunkSize int) {
 		failOnEvaluator(t, db, 16)
 		pairs := []handover.Pair{{From: 10, To: 11}, {From: 12, To: 13}, {From: 16, To: 17}, {From: 18, To: 19}, {From: 20, To: 21}}
 		srcBefore, dstBefore := owned(t, db, 16), owned(t, db, 17)
-		job, res := mustRun(t, db, planFor(t, db, pairs...), RunOptions{})
+		job, res := mustRun(t, db, planFor(t, db, pairs...), handover.RunOptions{})
 		if res.Done != 4 || res.Failed != 1 {
 			t.Fatalf("result = %+v, want 4 done and 1 failed", res)
 		}

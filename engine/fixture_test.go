@@ -165,7 +165,7 @@ func planFor(t testing.TB, db *DB, pairs ...handover.Pair) *handover.Plan {
 }
 
 // mustRun creates and executes a job for plan.
-func mustRun(t testing.TB, db *DB, plan *handover.Plan, opts RunOptions) (handover.Job, handover.Result) {
+func mustRun(t testing.TB, db *DB, plan *handover.Plan, opts handover.RunOptions) (handover.Job, handover.Result) {
 	t.Helper()
 	ctx := context.Background()
 	job, err := db.CreateJob(ctx, plan, opts)

@@ -27,8 +27,14 @@ func (postgresDialect) tryGuard(ctx context.Context, db *DB, tenant int64) (*Gua
 	}
 	g := &Guard{
 		release: func() {
-			_, _ = conn.ExecContext(context.Background(), db.rebind(`SELECT pg_advisory_unlock(`+guardKey+`)`), tenant)
-			conn.Close()
+			// Closing the connection frees the lock too; unlocking first
+			// frees it even if the pool were to keep the connection.
+			if _, err := conn.ExecContext(context.Background(), db.rebind(`SELECT pg_advisory_unlock(`+guardKey+`)`), tenant); err != nil {
+				db.Log.Warn().Err(err).Int64("tenant", tenant).Msg("could not unlock the tenant's guard; closing its connection frees it")
+			}
+			if err := conn.Close(); err != nil {
+				db.Log.Warn().Err(err).Int64("tenant", tenant).Msg("closing the guard's connection")
+			}
 		},
 		alive: func(ctx context.Context) error {
 			if err := conn.PingContext(ctx); err != nil {

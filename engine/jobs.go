@@ -10,12 +10,6 @@ import (
 	"handover"
 )
 
-// RunOptions are the choices an operator made for a run.
-type RunOptions struct {
-	DeactivateSource bool `json:"deactivate_source,omitempty"`
-	SkipInvalid      bool `json:"skip_invalid,omitempty"`
-}
-
 // uploadShape is what a job keeps of its upload so that an audit file can be
 // written in the upload's own format even on resume.
 type uploadShape struct {
@@ -30,18 +24,16 @@ type uploadShape struct {
 // Runnable pairs are pending; error rows (kept with --skip-invalid) are
 // recorded failed with their issues. A pair repeated in the file is
 // recorded once.
-func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts RunOptions) (handover.Job, error) {
+func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.RunOptions) (handover.Job, error) {
 	job := handover.Job{Kind: handover.KindRun, Status: handover.JobRunning, Tenant: plan.Operator.TenantID,
-		Operator: plan.Operator.ID, Started: db.Now().UTC()}
-	optJSON, _ := json.Marshal(opts)
-	job.Options = string(optJSON) // Execute reads the options from the job it is given
-	var shape []byte
+		Operator: plan.Operator.ID, Started: db.Now().UTC(), Options: opts}
+	shape := uploadShape{}
 	if up := plan.Upload; up != nil {
 		job.File, job.SHA256 = up.Name, up.SHA256
-		shape, _ = json.Marshal(uploadShape{up.Header, up.Format, up.FromCol, up.ToCol, up.NameCol})
+		shape = uploadShape{up.Header, up.Format, up.FromCol, up.ToCol, up.NameCol}
 	}
 	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.insertJob(ctx, tx, &job, string(optJSON), string(shape)); err != nil {
+		if err := db.insertJob(ctx, tx, &job, shape); err != nil {
 			return err
 		}
 		return db.insertPairs(ctx, tx, job.ID, plan.Rows)
@@ -49,14 +41,21 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts RunOption
 	return job, err
 }
 
-func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, opts, shape string) error {
-	if shape == "" {
-		shape = "{}"
+// insertJob records job (its options and the shape of its upload, as
+// JSON) and sets its ID.
+func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, shape uploadShape) error {
+	opts, err := json.Marshal(job.Options)
+	if err != nil {
+		return fmt.Errorf("encode options of the job: %w", err)
 	}
-	err := tx.GetContext(ctx, &job.ID, tx.Rebind(`INSERT INTO handover_jobs
+	shapeJSON, err := json.Marshal(shape)
+	if err != nil {
+		return fmt.Errorf("encode the upload's shape: %w", err)
+	}
+	err = tx.GetContext(ctx, &job.ID, tx.Rebind(`INSERT INTO handover_jobs
 (tenant_id, operator_id, kind, status, file_name, file_sha256, options, upload, undo_of, started_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		job.Tenant, job.Operator, job.Kind, job.Status, job.File, job.SHA256, opts, shape, job.UndoOf, stamp(job.Started))
+		job.Tenant, job.Operator, job.Kind, job.Status, job.File, job.SHA256, string(opts), string(shapeJSON), job.UndoOf, stamp(job.Started))
 	if err != nil {
 		return fmt.Errorf("record job: %w", err)
 	}
@@ -199,8 +198,11 @@ FROM handover_jobs j WHERE ` + where
 	jobs := make([]handover.Job, len(rows))
 	for i, r := range rows {
 		jobs[i] = handover.Job{ID: r.ID, Tenant: r.Tenant, Operator: r.Operator, Kind: handover.JobKind(r.Kind),
-			Status: handover.JobStatus(r.Status), File: r.File, SHA256: r.SHA, Options: r.Options, UndoOf: r.UndoOf,
+			Status: handover.JobStatus(r.Status), File: r.File, SHA256: r.SHA, UndoOf: r.UndoOf,
 			Started: r.Started.Time, Pairs: r.Pairs, Done: r.Done, Failed: r.Failed}
+		if err := json.Unmarshal([]byte(r.Options), &jobs[i].Options); err != nil {
+			return nil, fmt.Errorf("read options of job %d: %w", r.ID, err)
+		}
 		if !r.Finished.IsZero() {
 			f := r.Finished.Time
 			jobs[i].Finished = &f

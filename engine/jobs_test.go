@@ -75,7 +75,7 @@ func TestLockedWaitsForHolderJob(t *testing.T) {
 		recorded := make(chan handover.Job, 1)
 		go func() {
 			time.Sleep(lockedWait / 4) // still validating when the other asks
-			job, err := db.CreateJob(ctx, plan, RunOptions{})
+			job, err := db.CreateJob(ctx, plan, handover.RunOptions{})
 			if err != nil {
 				t.Error(err)
 			}
@@ -112,7 +112,7 @@ func TestGuardTakenAgainAfterLostConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Release()
-	job, err := db.CreateJob(ctx, planFor(t, db, handover.Pair{From: 10, To: 11}, handover.Pair{From: 12, To: 13}), RunOptions{})
+	job, err := db.CreateJob(ctx, planFor(t, db, handover.Pair{From: 10, To: 11}, handover.Pair{From: 12, To: 13}), handover.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestGuardLostToAnotherJobStopsExecute(t *testing.T) {
 	if _, err := db.LockTenant(ctx, jobOperator(t, db, 1), "run"); err != nil {
 		t.Fatal(err)
 	}
-	job, err := db.CreateJob(ctx, planFor(t, db, handover.Pair{From: 10, To: 11}), RunOptions{})
+	job, err := db.CreateJob(ctx, planFor(t, db, handover.Pair{From: 10, To: 11}), handover.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestUndoRefusesEditedPair(t *testing.T) {
 		fixture(t, db)
 		ctx := context.Background()
 		before := snapshot(t, db)
-		job, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}), RunOptions{})
+		job, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}), handover.RunOptions{})
 		// Someone rescores one of the evaluations 10 handed to 12.
 		var score string
 		if err := db.db.Get(&score, `SELECT score FROM evaluations WHERE id = 1000`); err != nil {
@@ -213,8 +213,8 @@ func TestUndoNotFooledByLaterOwnerChanges(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
-		first, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}), RunOptions{})
-		mustRun(t, db, planFor(t, db, handover.Pair{From: 11, To: 13}), RunOptions{})
+		first, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}), handover.RunOptions{})
+		mustRun(t, db, planFor(t, db, handover.Pair{From: 11, To: 13}), handover.RunOptions{})
 		if n := mustCount(t, db, `SELECT count(*) FROM evaluations WHERE evaluator_id = 12 AND approver_id = 13`); n == 0 {
 			t.Fatal("the fixture has no evaluation evaluated by 10 and approved by 11")
 		}

@@ -51,7 +51,9 @@ func (db *DB) JobUpload(ctx context.Context, jobID int64) (*handover.Upload, err
 		return nil, fmt.Errorf("read upload of job %d: %w", jobID, err)
 	}
 	var s uploadShape
-	_ = json.Unmarshal([]byte(row.Upload), &s)
+	if err := json.Unmarshal([]byte(row.Upload), &s); err != nil {
+		return nil, fmt.Errorf("read the upload's shape of job %d: %w", jobID, err)
+	}
 	if len(s.Header) == 0 {
 		s = uploadShape{Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
 			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM}}

@@ -91,7 +91,9 @@ ON CONFLICT (tenant_id) DO UPDATE SET operator_id = excluded.operator_id, action
 func (db *DB) forgetHolder(tenant int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, _ = db.db.ExecContext(ctx, db.rebind(`DELETE FROM handover_guards WHERE tenant_id = ?`), tenant)
+	if _, err := db.db.ExecContext(ctx, db.rebind(`DELETE FROM handover_guards WHERE tenant_id = ?`), tenant); err != nil {
+		db.Log.Warn().Err(err).Int64("tenant", tenant).Msg("could not forget the guard's holder; the next holder overwrites it")
+	}
 }
 
 // takeGuard takes the dialect's guard without waiting; held is false when
@@ -165,6 +167,9 @@ func (db *DB) lockedError(ctx context.Context, tenant int64) error {
 	err := db.db.GetContext(ctx, &h, db.rebind(`SELECT g.operator_id, COALESCE(u.name, '') AS name, g.action, g.since
 FROM handover_guards g LEFT JOIN users u ON u.id = g.operator_id WHERE g.tenant_id = ?`), tenant)
 	if err != nil {
+		if !isNoRows(err) {
+			db.Log.Warn().Err(err).Int64("tenant", tenant).Msg("could not read the guard's holder to name it")
+		}
 		return handover.Errorf(handover.ErrLocked, "another handover job is starting for this tenant; wait for it to finish and try again")
 	}
 	return handover.Errorf(handover.ErrLocked, "%s (%d) started `handover %s` for this tenant at %s and has not recorded its job yet (it is validating its file or waiting for confirmation); only one bulk job runs per tenant at a time: wait for it to finish and try again",
@@ -183,8 +188,11 @@ func (db *DB) runningJobError(ctx context.Context, tenant int64) error {
 	}
 	err := db.db.GetContext(ctx, &j, db.rebind(`SELECT j.id, j.kind, j.operator_id, COALESCE(u.name, '') AS name, j.started_at
 FROM handover_jobs j LEFT JOIN users u ON u.id = j.operator_id
-WHERE j.tenant_id = ? AND j.status = 'running' ORDER BY j.id DESC LIMIT 1`), tenant)
+WHERE j.tenant_id = ? AND j.status = ? ORDER BY j.id DESC LIMIT 1`), tenant, handover.JobRunning)
 	if err != nil {
+		if !isNoRows(err) {
+			db.Log.Warn().Err(err).Int64("tenant", tenant).Msg("could not read the tenant's running job to name it")
+		}
 		return nil
 	}
 	return handover.Errorf(handover.ErrLocked, "job %d (%s) started by %s (%d) at %s is still running for this tenant; only one bulk job runs per tenant at a time: wait for it to finish (see `handover show %d`)",

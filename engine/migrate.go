@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 //go:embed migrations
@@ -67,8 +69,25 @@ func (db *DB) applyMigration(ctx context.Context, tx *sqlx.Tx, path string) erro
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v *int
 	err := db.db.GetContext(ctx, &v, `SELECT max(version) FROM handover_schema`)
-	if err != nil || v == nil {
-		return 0, nil //nolint:nilerr // no table yet means version 0
+	switch {
+	case err != nil && isMissingTable(err):
+		return 0, nil // no table yet means version 0
+	case err != nil && isConnectionError(err):
+		return 0, unavailable(db.DSN, err)
+	case err != nil:
+		return 0, fmt.Errorf("read the schema version: %w", err)
+	case v == nil:
+		return 0, nil
 	}
 	return *v, nil
+}
+
+// isMissingTable reports whether err says a table does not exist
+// (PostgreSQL's undefined_table, SQLite's "no such table").
+func isMissingTable(err error) bool {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "42P01"
+	}
+	return strings.Contains(err.Error(), "no such table")
 }

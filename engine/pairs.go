@@ -66,12 +66,14 @@ p.record, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY p.id`
 	}
 	out := make([]handover.JobPair, len(rows))
 	for i, r := range rows {
-		out[i] = r.jobPair(moves[r.ID])
+		if out[i], err = r.jobPair(moves[r.ID]); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
-func (r pairRow) jobPair(moves []handover.Move) handover.JobPair {
+func (r pairRow) jobPair(moves []handover.Move) (handover.JobPair, error) {
 	p := handover.JobPair{ID: r.ID, Row: r.Line, From: r.From, FromName: r.FromName, To: r.To, ToName: r.ToName,
 		Status: handover.PairStatus(r.Status), Moves: moves}
 	if p.Moves == nil {
@@ -84,8 +86,10 @@ func (r pairRow) jobPair(moves []handover.Move) handover.JobPair {
 		at := r.At.Time
 		p.At = &at
 	}
-	_ = json.Unmarshal([]byte(r.Record), &p.Record)
-	return p
+	if err := json.Unmarshal([]byte(r.Record), &p.Record); err != nil {
+		return p, fmt.Errorf("read the upload cells of pair %d: %w", r.ID, err)
+	}
+	return p, nil
 }
 
 // movesWhere sums the journal per pair and data type, in catalog order.

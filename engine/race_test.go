@@ -66,7 +66,7 @@ func TestOverwriteIsSerialWithApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := planFor(t, db, handover.Pair{From: 16, To: 17}, handover.Pair{From: 18, To: 19})
-	job, err := db.CreateJob(ctx, plan, RunOptions{})
+	job, err := db.CreateJob(ctx, plan, handover.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestUndoAgainFinishesTheInterruptedUndo(t *testing.T) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
 		before := snapshot(t, db)
-		run, _ := mustRun(t, db, planFor(t, db, statePairs...), RunOptions{})
+		run, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
 		first := interruptedUndo(t, db, run)
 		ctx := context.Background()
 		run, _ = db.Job(ctx, 1, run.ID)
@@ -83,14 +83,14 @@ func TestLeftoverUndoCannotReverseNewerRun(t *testing.T) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
 		ctx := context.Background()
-		run, _ := mustRun(t, db, planFor(t, db, statePairs...), RunOptions{})
+		run, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
 		leftover := interruptedUndo(t, db, run)
 		// What an older version allowed: a rival undo while the first was unfinished.
 		mustExec(t, db, `UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobDone, leftover.ID)
 		if res := mustUndo(t, db, run); res.Done != len(statePairs)-1 {
 			t.Fatalf("rival undo = %+v; want the other %d pairs done", res, len(statePairs)-1)
 		}
-		again, _ := mustRun(t, db, planFor(t, db, statePairs...), RunOptions{})
+		again, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
 		afterNewer := snapshot(t, db)
 		mustExec(t, db, `UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, leftover.ID)
 		res, err := db.ExecuteUndo(ctx, leftover, nil)
@@ -126,7 +126,7 @@ func TestUndoAfterPruneFailsClearly(t *testing.T) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
 		ctx := context.Background()
-		run, _ := mustRun(t, db, planFor(t, db, statePairs...), RunOptions{})
+		run, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
 		undo := interruptedUndo(t, db, run)
 		afterOne := snapshot(t, db)
 		db.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
@@ -171,7 +171,7 @@ func TestOrphanedJobReadsInterrupted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		job, err := other.CreateJob(ctx, planFor(t, other, statePairs...), RunOptions{})
+		job, err := other.CreateJob(ctx, planFor(t, other, statePairs...), handover.RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 	job := handover.Job{Kind: handover.KindUndo, Status: handover.JobRunning, Tenant: op.TenantID, Operator: op.ID,
 		Started: db.Now().UTC(), File: target.File, SHA256: target.SHA256, UndoOf: &undoOf}
 	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.insertJob(ctx, tx, &job, "{}", "{}"); err != nil {
+		if err := db.insertJob(ctx, tx, &job, uploadShape{}); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs

@@ -38,7 +38,7 @@ func TestRunThenUndoRestoresEverything(t *testing.T) {
 		fixture(t, db)
 		before := snapshot(t, db)
 		pairs := []handover.Pair{{From: 10, To: 12}, {From: 11, To: 13}, {From: 14, To: 15}, {From: 17, To: 16}}
-		job, _ := mustRun(t, db, planFor(t, db, pairs...), RunOptions{DeactivateSource: true})
+		job, _ := mustRun(t, db, planFor(t, db, pairs...), handover.RunOptions{DeactivateSource: true})
 		if cmp.Equal(before, snapshot(t, db)) {
 			t.Fatal("the run changed nothing")
 		}
@@ -61,7 +61,7 @@ func TestUndoRefusesDriftedPairOnly(t *testing.T) {
 		db := MustOpenDB(t, backend)
 		fixture(t, db)
 		before := snapshot(t, db)
-		job, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}), RunOptions{})
+		job, _ := mustRun(t, db, planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}), handover.RunOptions{})
 		// Someone moves one of 12's new contacts on to user 20 after the run.
 		if _, err := db.db.Exec(db.rebind(`UPDATE contacts SET agent_id = 20 WHERE id = (SELECT min(id) FROM contacts WHERE agent_id = 12)`)); err != nil {
 			t.Fatal(err)

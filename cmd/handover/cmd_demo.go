@@ -119,7 +119,7 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 		return err
 	}
 	defer guard.Release()
-	job, err := db.CreateJob(ctx, plan, engine.RunOptions{SkipInvalid: true})
+	job, err := db.CreateJob(ctx, plan, handover.RunOptions{SkipInvalid: true})
 	if err != nil {
 		return err
 	}

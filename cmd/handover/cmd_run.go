@@ -57,7 +57,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := c.check(e, plan); err != nil {
 		return err
 	}
-	job, err := db.CreateJob(ctx, plan, engine.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid})
+	job, err := db.CreateJob(ctx, plan, handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid})
 	if err != nil {
 		return err
 	}
