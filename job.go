@@ -82,3 +82,18 @@ type Result struct {
 	Failed int    `json:"failed"`
 	Audit  string `json:"audit"`
 }
+
+// Verification is what verify found when it compared a job's ledger with
+// the data. For a run, each completed pair's target must still hold the
+// rows moved to it and its source own none of the moved types; pairs that
+// an undo restored are checked by that undo's verification instead. For an
+// undo, each restored pair's source must own its rows again.
+type Verification struct {
+	Job      int64     `json:"job"`
+	Kind     JobKind   `json:"kind"`
+	Status   JobStatus `json:"status"`
+	UndoOf   *int64    `json:"undo_of"`   // the run an undo job undid
+	UndoneBy []int64   `json:"undone_by"` // the undo jobs that restored pairs of a run
+	Checked  int       `json:"checked"`   // pairs compared with the data
+	Drift    []string  `json:"drift"`     // one line per difference found
+}

@@ -62,53 +62,6 @@ func (db *DB) JobUpload(ctx context.Context, jobID int64) (*handover.Upload, err
 		FromCol: s.FromCol, ToCol: s.ToCol, NameCol: s.NameCol}, nil
 }
 
-// Verify re-checks a run job against the data: every journaled row is still
-// owned by its target, and no source owns rows of a type it handed over.
-// It returns one line per difference found.
-func (db *DB) Verify(ctx context.Context, job handover.Job) ([]string, error) {
-	var entries []struct {
-		Pair int64 `db:"pair_id"`
-		From int64 `db:"from_id"`
-		To   int64 `db:"to_id"`
-		journalEntry
-	}
-	err := db.db.SelectContext(ctx, &entries, db.rebind(`SELECT m.pair_id, p.from_id, p.to_id, m.data_type, m.owner_column, m.moved, m.overwritten, m.ids
-FROM handover_moves m JOIN handover_pairs p ON p.id = m.pair_id
-WHERE m.job_id = ? AND p.status = 'done' AND m.owner_column NOT IN ('', 'active') ORDER BY m.pair_id`), job.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read journal of job %d: %w", job.ID, err)
-	}
-	var drift []string
-	for _, e := range entries {
-		t, col, err := e.owner()
-		if err != nil {
-			drift = append(drift, fmt.Sprintf("pair %d → %d: %v", e.From, e.To, err))
-			continue
-		}
-		if col == "" {
-			continue
-		}
-		var atSrc, kept int64
-		if err := db.db.GetContext(ctx, &atSrc, db.rebind(fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ?`, t.Table, col)), e.From); err != nil {
-			return nil, err
-		}
-		if atSrc > 0 {
-			drift = append(drift, fmt.Sprintf("pair %d → %d: source owns %d rows of %s.%s again", e.From, e.To, atSrc, t.Table, col))
-		}
-		if e.IDs == nil {
-			continue // journal pruned: only the source check is possible
-		}
-		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s AND %s = ?`, t.Table, db.dialect.idsIn(t.Key()), col)
-		if err := db.db.GetContext(ctx, &kept, db.rebind(q), *e.IDs, e.To); err != nil {
-			return nil, err
-		}
-		if kept != e.Moved {
-			drift = append(drift, fmt.Sprintf("pair %d → %d: target holds %d of the %d %s rows moved to it (%s)", e.From, e.To, kept, e.Moved, t.Table, col))
-		}
-	}
-	return drift, nil
-}
-
 // Prune removes the undo journals (moved keys and overwritten copies) of the
 // tenant's jobs finished more than olderThan ago; their counts stay in the
 // ledger, but they can no longer be undone. It returns how many jobs.

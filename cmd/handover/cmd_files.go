@@ -160,28 +160,33 @@ func (c *previewCmd) render(w ioWriter, plan *handover.Plan) error {
 }
 
 // verifyCmd re-checks a job's end state.
-type verifyCmd struct{}
+type verifyCmd struct{ format string }
 
-func (c *verifyCmd) flags(*flag.FlagSet) {}
+func (c *verifyCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.format, "format", "text", "output: text or json")
+}
 
 func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := checkFormat(c.format, "text", "json"); err != nil {
+		return err
+	}
 	db, _, job, _, err := e.jobArg(ctx, args, "")
 	if err != nil {
 		return err
 	}
-	id := job.ID
-	drift, err := db.Verify(ctx, job)
+	v, err := db.Verify(ctx, job)
 	if err != nil {
 		return err
 	}
-	for _, d := range drift {
-		fmt.Fprintln(e.stdout, d)
+	if c.format == "json" {
+		err = audit.VerifyJSON(e.stdout, v)
+	} else {
+		err = audit.VerifyText(e.stdout, v)
 	}
-	if len(drift) > 0 {
-		return handover.Errorf(handover.ErrPartial, "job %d: %d differences between the ledger and the data", id, len(drift))
+	if err == nil && len(v.Drift) > 0 {
+		err = handover.Errorf(handover.ErrPartial, "job %d: %d differences between the ledger and the data", job.ID, len(v.Drift))
 	}
-	fmt.Fprintf(e.stdout, "job %d verified: every source owns none of the transferred types and every target holds what the ledger says\n", id)
-	return nil
+	return err
 }
 
 // pruneCmd removes old undo journals.

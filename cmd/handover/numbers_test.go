@@ -1,0 +1,44 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"handover"
+)
+
+// TestVerifyUnderstandsUndo: verify of an undone run names the undo that
+// restored it instead of reporting its sources' rows as drift, and verify
+// of the undo job checks the restore instead of reporting it as drift.
+func TestVerifyUnderstandsUndo(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 300)
+		file := d.writePairs("p.csv", jobPairing(d.people(1), 0, 10))
+		run := jobResult(t, d.mustRun("run", file, "--yes", "--format", "json")).Job
+		if out := d.mustRun("verify", jobID(run)); !strings.Contains(out.stdout, "verified") {
+			t.Errorf("verify of the run: %s", out)
+		}
+		undo := jobResult(t, d.mustRun("undo", jobID(run), "--yes", "--format", "json")).Job
+		out := d.mustRun("verify", jobID(run))
+		if want := "job " + jobID(run) + " was undone by job " + jobID(undo); !strings.Contains(out.stdout, want) {
+			t.Errorf("verify of the undone run says %q; want %q", out.stdout, want)
+		}
+		out = d.mustRun("verify", jobID(undo), "--format", "json")
+		var v handover.Verification
+		if err := json.Unmarshal([]byte(out.stdout), &v); err != nil {
+			t.Fatalf("verify --format json: %v\n%s", err, out)
+		}
+		if v.Kind != handover.KindUndo || v.UndoOf == nil || *v.UndoOf != run || v.Checked != 10 || len(v.Drift) != 0 {
+			t.Errorf("verify of the undo job = %+v; want an undo of job %d with 10 pairs checked and no drift", v, run)
+		}
+		// A source that gains a row after its pair ran keeps it, and verify says so.
+		run2 := jobResult(t, d.mustRun("run", file, "--yes", "--format", "json")).Job
+		src := jobPairing(d.people(1), 0, 1)[0].From
+		d.exec(`INSERT INTO saved_views (id, tenant_id, user_id, name, definition) VALUES (987654321, 1, ?, 'mine', '{}')`, src)
+		out = d.want(handover.ExitPartial, "verify", jobID(run2))
+		if !strings.Contains(out.stdout, "gained after the pair ran") {
+			t.Errorf("verify after the source gained a row: %s", out)
+		}
+	})
+}
