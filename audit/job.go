@@ -9,31 +9,68 @@ import (
 	"handover"
 )
 
-// The two closing lines of a run summary. Admins and scripts look for them
+// The closing lines of a job summary. Admins and scripts look for them
 // verbatim.
 const (
-	Success = "Data transfer successful"
-	Failure = "Errors occurred during data transfer. The user IDs listed below were not transferred."
+	Success     = "Data transfer successful"
+	Failure     = "Errors occurred during data transfer. The user IDs listed below were not transferred."
+	NotRun      = "Not run: errors in the file. Fix these rows and run the audit file again:"
+	UndoSuccess = "Undo successful: every pair's data is back with its source"
+	UndoFailure = "These pairs were not undone; nothing was changed for them:"
 )
 
-// RunSummary writes the human summary of a run, resume or undo: the counts,
-// then Success, or Failure followed by one line per failed pair (row,
-// from → to, error), and the audit file's path when one was written.
-func RunSummary(w io.Writer, res handover.Result, failed []handover.JobPair) error {
+// RunSummary writes the human summary of a run, resume or undo: the
+// counts, then for a run Success or, per kind of failure, its sentence
+// followed by one line per pair (row, from → to, error): pairs that failed
+// while running (Failure) apart from rows that validation refused and that
+// never ran (NotRun). An undo says UndoSuccess or UndoFailure. The audit
+// file's path ends it when one was written.
+func RunSummary(w io.Writer, job handover.Job, res handover.Result, failed []handover.JobPair) error {
 	ew := &errWriter{w: w}
-	ew.printf("Job %d: %s, %d done, %d failed\n", res.Job, plural(res.Pairs, "pair", "pairs"), res.Done, res.Failed)
-	if res.Failed == 0 && len(failed) == 0 {
-		ew.printf("%s\n", Success)
+	if job.Kind == handover.KindUndo {
+		of := ""
+		if job.UndoOf != nil {
+			of = " (undo of job " + strconv.FormatInt(*job.UndoOf, 10) + ")"
+		}
+		ew.printf("Job %d%s: %s, %d restored, %d not undone\n", res.Job, of, plural(res.Pairs, "pair", "pairs"), res.Done, res.Failed)
+		writeFailed(ew, UndoSuccess, UndoFailure, failed)
 	} else {
-		ew.printf("%s\n", Failure)
+		ew.printf("Job %d: %s, %d done, %d failed\n", res.Job, plural(res.Pairs, "pair", "pairs"), res.Done, res.Failed)
+		var broke, refused []handover.JobPair
 		for _, jp := range failed {
-			ew.printf("  %s\n", Clean(failedLine(jp)))
+			if jp.Error != nil && jp.Error.Code != handover.TransferFailed {
+				refused = append(refused, jp)
+			} else {
+				broke = append(broke, jp)
+			}
+		}
+		switch {
+		case len(broke) == 0 && len(refused) == 0:
+			ew.printf("%s\n", Success)
+		case len(broke) > 0:
+			writeFailed(ew, "", Failure, broke)
+		}
+		if len(refused) > 0 {
+			writeFailed(ew, "", NotRun, refused)
 		}
 	}
 	if res.Audit != "" {
 		ew.printf("Audit file: %s\n", Clean(res.Audit))
 	}
 	return ew.err
+}
+
+// writeFailed writes success when no pair failed, or failure and a line
+// per failed pair.
+func writeFailed(ew *errWriter, success, failure string, failed []handover.JobPair) {
+	if len(failed) == 0 {
+		ew.printf("%s\n", success)
+		return
+	}
+	ew.printf("%s\n", failure)
+	for _, jp := range failed {
+		ew.printf("  %s\n", Clean(failedLine(jp)))
+	}
 }
 
 // failedLine renders "Row 5  John Smith (19) → Jenny Andrews (11)  code: message".
@@ -126,7 +163,11 @@ func ShowJSON(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
 // each data type it moved and overwrote.
 func ShowText(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
 	ew := &errWriter{w: w}
-	ew.printf("Job %d  %s  %s  operator %d  started %s\n", job.ID, job.Kind, job.Status,
+	kind := string(job.Kind)
+	if job.UndoOf != nil {
+		kind = "undo of job " + strconv.FormatInt(*job.UndoOf, 10)
+	}
+	ew.printf("Job %d  %s  %s  operator %d  started %s\n", job.ID, kind, job.Status,
 		job.Operator, job.Started.Format(time.RFC3339))
 	if job.Finished != nil {
 		ew.printf("Finished %s\n", job.Finished.Format(time.RFC3339))

@@ -12,17 +12,26 @@ import (
 )
 
 func TestRunSummary(t *testing.T) {
+	run, undo := handover.Job{Kind: handover.KindRun}, handover.Job{Kind: handover.KindUndo, UndoOf: id(6)}
+	refused := failedPairs()[0]
+	refused.Error = &handover.Issue{Code: handover.UnknownUser, Message: "To User ID 99 is not a user in your tenant"}
+	notUndone := failedPairs()[0]
+	notUndone.Error = &handover.Issue{Code: handover.NotUndone, Message: "contacts: rows were edited since the run; nothing was changed for this pair"}
 	for _, tc := range []struct {
 		name   string
+		job    handover.Job
 		res    handover.Result
 		failed []handover.JobPair
 	}{
-		{"success.txt", handover.Result{Job: 7, Pairs: 3, Done: 3}, nil},
-		{"failures.txt", handover.Result{Job: 7, Pairs: 4, Done: 2, Failed: 2, Audit: "transfers.errors.csv"}, failedPairs()},
+		{"success.txt", run, handover.Result{Job: 7, Pairs: 3, Done: 3}, nil},
+		{"failures.txt", run, handover.Result{Job: 7, Pairs: 4, Done: 2, Failed: 2, Audit: "transfers.errors.csv"}, failedPairs()},
+		{"refused.txt", run, handover.Result{Job: 7, Pairs: 5, Done: 2, Failed: 3, Audit: "a.csv"}, append(failedPairs(), refused)},
+		{"undo.txt", undo, handover.Result{Job: 8, Pairs: 3, Done: 3}, nil},
+		{"undo_failures.txt", undo, handover.Result{Job: 8, Pairs: 3, Done: 2, Failed: 1, Audit: "u.csv"}, []handover.JobPair{notUndone}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := RunSummary(&buf, tc.res, tc.failed); err != nil {
+			if err := RunSummary(&buf, tc.job, tc.res, tc.failed); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, "run_summary/"+tc.name, buf.Bytes())

@@ -186,7 +186,7 @@ func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res h
 	if format == "json" {
 		err = audit.ResultJSON(e.stdout, res)
 	} else {
-		err = audit.RunSummary(e.stdout, res, failed)
+		err = audit.RunSummary(e.stdout, job, res, failed)
 	}
 	if err != nil {
 		return err

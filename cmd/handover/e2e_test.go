@@ -190,8 +190,8 @@ func (fl *flow) runSkippingInvalid(t *testing.T, predicted map[int][]handover.Mo
 	f := fl.f
 	auditPath := f.path("a.csv")
 	r := f.mustCLI(t, 1, "run", fl.people, "--skip-invalid", "--yes", "--audit", auditPath)
-	if !strings.Contains(r.stdout, audit.Failure) || !strings.Contains(r.stdout, "Audit file: "+auditPath) {
-		t.Errorf("run summary lacks the failure sentence or the audit path:\n%s", r)
+	if !strings.Contains(r.stdout, audit.NotRun) || strings.Contains(r.stdout, audit.Failure) || !strings.Contains(r.stdout, "Audit file: "+auditPath) {
+		t.Errorf("run summary lacks the not-run sentence or the audit path, or says the transfer failed:\n%s", r)
 	}
 	for _, w := range fl.want {
 		if w.Status != "error" {
@@ -757,8 +757,8 @@ func TestBuiltBinary(t *testing.T) {
 			t.Errorf("demo output lacks step %q", step)
 		}
 	}
-	if !strings.Contains(out, audit.Success) && !strings.Contains(out, audit.Failure) {
-		t.Errorf("demo output has neither %q nor %q", audit.Success, audit.Failure)
+	if !strings.Contains(out, audit.NotRun) || strings.Contains(out, audit.Failure) {
+		t.Errorf("demo output: want %q for the rows validation refused, and not %q:\n%s", audit.NotRun, audit.Failure, out)
 	}
 	audits, _ := filepath.Glob(filepath.Join(dir, "handover-demo", "handover-job-*-errors.csv"))
 	if len(audits) != 1 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"handover"
+	"handover/audit"
 )
 
 // TestVerifyUnderstandsUndo: verify of an undone run names the undo that
@@ -39,6 +40,23 @@ func TestVerifyUnderstandsUndo(t *testing.T) {
 		out = d.want(handover.ExitPartial, "verify", jobID(run2))
 		if !strings.Contains(out.stdout, "gained after the pair ran") {
 			t.Errorf("verify after the source gained a row: %s", out)
+		}
+	})
+}
+
+// TestUndoSaysUndo: undo prints an undo summary, not the run's "Data
+// transfer successful", and show of an undo job names the job it undid.
+func TestUndoSaysUndo(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 300)
+		run := jobResult(t, d.mustRun("run", d.writePairs("p.csv", jobPairing(d.people(1), 0, 5)), "--yes", "--format", "json")).Job
+		out := d.mustRun("undo", jobID(run), "--yes")
+		if !strings.Contains(out.stdout, audit.UndoSuccess) || strings.Contains(out.stdout, audit.Success) {
+			t.Errorf("undo summary: want %q and not %q:\n%s", audit.UndoSuccess, audit.Success, out)
+		}
+		undo := d.newestJob().Job
+		if show := d.mustRun("show", jobID(undo)); !strings.Contains(show.stdout, "undo of job "+jobID(run)) {
+			t.Errorf("show of the undo job does not name job %d:\n%s", run, show)
 		}
 	})
 }
