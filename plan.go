@@ -37,6 +37,20 @@ func (r PlanRow) Pair() (p Pair, ok bool) {
 // Runnable reports whether the row may be executed.
 func (r PlanRow) Runnable() bool { return r.Status != StatusError }
 
+// Repeats reports whether the row is a runnable repeat of an earlier row
+// of its file: the pair runs once, for that row, so this one moves nothing.
+func (r PlanRow) Repeats() bool {
+	if !r.Runnable() {
+		return false
+	}
+	for _, i := range r.Issues {
+		if i.Code == DuplicateRow {
+			return true
+		}
+	}
+	return false
+}
+
 // Tally recomputes the plan's totals from its rows and makes the JSON
 // slices non-nil.
 func (p *Plan) Tally() {
@@ -62,6 +76,22 @@ func (p *Plan) Tally() {
 			p.Errors++
 		}
 	}
+}
+
+// WouldRun counts what running the plan would do: the pairs that would run
+// (runnable rows, a repeated pair once) and the rows they would move and
+// overwrite.
+func (p *Plan) WouldRun() (pairs int, moved, overwritten int64) {
+	for _, r := range p.Rows {
+		if !r.Runnable() || r.Repeats() {
+			continue
+		}
+		pairs++
+		for _, m := range r.Moves {
+			moved, overwritten = moved+m.Rows, overwritten+m.Overwritten
+		}
+	}
+	return pairs, moved, overwritten
 }
 
 // Label renders a user as the preview shows them: "John Smith (19)".

@@ -65,6 +65,23 @@ func PreviewText(w io.Writer, p *handover.Plan, page, perPage int) error {
 	return ew.err
 }
 
+// ErrorsText writes what a refused run shows: the plan's totals, only its
+// rows with errors, and what run would do with the whole plan (so that the
+// numbers are those of the file, not of its error rows).
+func ErrorsText(w io.Writer, p *handover.Plan) error {
+	ew := &errWriter{w: w}
+	ew.printf("%s\n", Totals(p))
+	writeFileErrors(ew, p.FileErrors)
+	for _, r := range p.Rows {
+		if r.Status == handover.StatusError {
+			ew.printf("\n")
+			writePlanRow(ew, r)
+		}
+	}
+	writeVerdict(ew, p)
+	return ew.err
+}
+
 // writeVerdict ends the preview with what run would do and what to fix.
 func writeVerdict(ew *errWriter, p *handover.Plan) {
 	would, advice := verdict(p)
@@ -96,7 +113,7 @@ func Totals(p *handover.Plan) string {
 // and how many rows would move and be overwritten. Rows with errors do not
 // count: they run neither without nor with --skip-invalid.
 func WouldRun(p *handover.Plan) string {
-	n, moved, over := runnable(p)
+	n, moved, over := p.WouldRun()
 	s := fmt.Sprintf("Run would transfer %s: %s would move, %s would be overwritten.",
 		plural(n, "pair", "pairs"), plural(moved, "row", "rows"), plural(over, "target row", "target rows"))
 	if p.Errors > 0 {
@@ -105,18 +122,6 @@ func WouldRun(p *handover.Plan) string {
 	return s
 }
 
-// runnable counts the runnable pairs of p and the rows they move and
-// overwrite.
-func runnable(p *handover.Plan) (pairs int, moved, overwritten int64) {
-	for _, r := range p.Rows {
-		if !r.Runnable() {
-			continue
-		}
-		m, o := totals(r.Moves)
-		pairs, moved, overwritten = pairs+1, moved+m, overwritten+o
-	}
-	return pairs, moved, overwritten
-}
 
 func writeFileErrors(ew *errWriter, issues []handover.Issue) {
 	if len(issues) == 0 {

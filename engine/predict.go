@@ -57,7 +57,8 @@ func (c ownerCounts) moves(from, to int64) []handover.Move {
 
 // Predict fills in, for every plan row that is not an error, how many rows
 // of each data type will move and be overwritten, counted from the database
-// in a constant number of queries.
+// in a constant number of queries. A row repeating an earlier one moves
+// nothing: its pair runs once.
 func (db *DB) Predict(ctx context.Context, plan *handover.Plan) error {
 	var ids []int64
 	for _, r := range plan.Rows {
@@ -74,7 +75,7 @@ func (db *DB) Predict(ctx context.Context, plan *handover.Plan) error {
 	}
 	for i := range plan.Rows {
 		r := &plan.Rows[i]
-		if p, ok := r.Pair(); ok && r.Runnable() {
+		if p, ok := r.Pair(); ok && r.Runnable() && !r.Repeats() {
 			r.Moves = counts.moves(p.From, p.To)
 		}
 	}

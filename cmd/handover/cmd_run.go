@@ -87,35 +87,27 @@ func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
 
 // check refuses invalid files (unless --skip-invalid) and asks to confirm.
 func (c *runCmd) check(e *env, plan *handover.Plan) error {
-	runnable := plan.Pairs - plan.Errors
+	pairs, rows, overwritten := plan.WouldRun()
 	if plan.Errors > 0 && !c.skipInvalid {
-		audit.PreviewText(e.stderr, errorsOnly(plan), 1, plan.Errors)
-		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors and nothing was run: fix them (see `handover preview`), or pass --skip-invalid to run the %d valid pairs",
-			plan.Errors, plan.Pairs, runnable)
+		if err := audit.ErrorsText(e.stderr, plan); err != nil {
+			return err
+		}
+		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors and nothing was run: fix them (see `handover preview`), or pass --skip-invalid to run the %s",
+			plan.Errors, plan.Pairs, validPairs(pairs))
 	}
 	if plan.Pairs == 0 {
 		return handover.Errorf(handover.ErrInvalid, "the file has no pairs: type each successor's ID in the To User ID column")
 	}
-	var rows, overwritten int64
-	for _, r := range plan.Rows {
-		for _, m := range r.Moves {
-			rows, overwritten = rows+m.Rows, overwritten+m.Overwritten
-		}
-	}
 	return e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
-		audit.Totals(plan), rows, overwritten, runnable, plan.Errors))
+		audit.Totals(plan), rows, overwritten, pairs, plan.Errors))
 }
 
-// errorsOnly returns a copy of plan holding only its error rows.
-func errorsOnly(p *handover.Plan) *handover.Plan {
-	out := &handover.Plan{Upload: p.Upload, Operator: p.Operator}
-	for _, r := range p.Rows {
-		if r.Status == handover.StatusError {
-			out.Rows = append(out.Rows, r)
-		}
+// validPairs says how many valid pairs --skip-invalid would run.
+func validPairs(n int) string {
+	if n == 1 {
+		return "1 valid pair"
 	}
-	out.Tally()
-	return out
+	return itoa(int64(n)) + " valid pairs"
 }
 
 func checkFormat(f string, allowed ...string) error {

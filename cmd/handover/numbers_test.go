@@ -60,3 +60,34 @@ func TestUndoSaysUndo(t *testing.T) {
 		}
 	})
 }
+
+// TestDuplicateRowCountsOnce: a pair typed twice previews, confirms and
+// runs as one pair: the preview's totals are what the job moves.
+func TestDuplicateRowCountsOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 300)
+		p := jobPairing(d.people(1), 0, 1)[0]
+		d.writeFile("dup.csv", "From User ID,To User ID\n"+jobID(p.From)+","+jobID(p.To)+"\n"+jobID(p.From)+","+jobID(p.To)+"\n")
+		rows := d.preview("dup.csv")
+		var predicted int64
+		for _, r := range rows {
+			for _, m := range r.Moves {
+				predicted += m.Rows
+			}
+		}
+		text := d.want(handover.ExitOK, "preview", "dup.csv")
+		if !strings.Contains(text.stdout, "Run would transfer 1 pair: ") {
+			t.Errorf("preview of a repeated pair:\n%s", text.stdout)
+		}
+		res := jobResult(t, d.mustRun("run", "dup.csv", "--yes", "--format", "json"))
+		var moved int64
+		for _, pr := range d.show(res.Job).Pairs {
+			for _, m := range pr.Moves {
+				moved += m.Rows
+			}
+		}
+		if res.Pairs != 1 || moved != predicted || moved == 0 {
+			t.Errorf("run = %+v moving %d rows; the preview said 1 pair, %d rows", res, moved, predicted)
+		}
+	})
+}
