@@ -82,6 +82,27 @@ func ErrorsText(w io.Writer, p *handover.Plan) error {
 	return ew.err
 }
 
+// AlreadyText lists the plan's pairs that an earlier job transferred
+// already, each with that job, so that running a finished file again says
+// so; it writes nothing when there are none.
+func AlreadyText(w io.Writer, p *handover.Plan) error {
+	ew := &errWriter{w: w}
+	head := false
+	for _, r := range p.Rows {
+		for _, is := range r.Issues {
+			if is.Code != handover.AlreadyTransferred || !r.Runnable() {
+				continue
+			}
+			if !head {
+				ew.printf("Already transferred (these pairs move only rows their sources have gained since):\n")
+				head = true
+			}
+			ew.printf("  Row %d  %s  %s\n", r.Row, Clean(r.Arrow()), Clean(is.Message))
+		}
+	}
+	return ew.err
+}
+
 // writeVerdict ends the preview with what run would do and what to fix.
 func writeVerdict(ew *errWriter, p *handover.Plan) {
 	would, advice := verdict(p)

@@ -98,6 +98,11 @@ func (c *runCmd) check(e *env, plan *handover.Plan) error {
 	if plan.Pairs == 0 {
 		return handover.Errorf(handover.ErrInvalid, "the file has no pairs: type each successor's ID in the To User ID column")
 	}
+	if e.logFormat != "json" { // JSON logs keep stderr to JSON lines
+		if err := audit.AlreadyText(e.stderr, plan); err != nil {
+			return err
+		}
+	}
 	return e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
 		audit.Totals(plan), rows, overwritten, pairs, plan.Errors))
 }

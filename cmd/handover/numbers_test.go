@@ -91,3 +91,18 @@ func TestDuplicateRowCountsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestRerunSaysWhoTransferred: running a finished file again names, per
+// pair, the job that already transferred it.
+func TestRerunSaysWhoTransferred(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 300)
+		pairs := jobPairing(d.people(1), 0, 3)
+		file := d.writePairs("p.csv", pairs)
+		first := jobResult(t, d.mustRun("run", file, "--yes", "--format", "json")).Job
+		out := d.mustRun("run", file, "--yes")
+		if n := strings.Count(out.stderr, "already transferred by job "+jobID(first)); n != len(pairs) {
+			t.Errorf("the rerun names job %d for %d of %d pairs:\n%s", first, n, len(pairs), out)
+		}
+	})
+}
