@@ -36,7 +36,7 @@ func (c *initCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	v, _ := db.SchemaVersion(ctx)
-	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, e.dsn)
+	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, engine.Redact(e.dsn))
 	return nil
 }
 
