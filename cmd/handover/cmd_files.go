@@ -41,14 +41,21 @@ func (c *initCmd) run(ctx context.Context, e *env, args []string) error {
 }
 
 // exportCmd writes the people CSV.
-type exportCmd struct{ out string }
+type exportCmd struct {
+	out   string
+	force bool
+}
 
 func (c *exportCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "o", "people.csv", "output file, - for stdout")
+	fs.BoolVar(&c.force, "force", false, "replace the output file if it exists (never the database)")
 }
 
 func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs(args, 0, "no arguments (the output file is -o FILE)"); err != nil {
+		return err
+	}
+	if err := e.checkOutputs("", output{flag: "-o", path: c.out, kind: peopleOutput, force: c.force}); err != nil {
 		return err
 	}
 	db, op, err := e.operator(ctx)
@@ -97,6 +104,10 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := wantArgs(args, 1, "one FILE to preview (- for stdin)"); err != nil {
+		return err
+	}
+	if err := e.checkOutputs(args[0], output{flag: "-o", path: c.out, kind: previewOutput},
+		output{flag: "--errors", path: c.errors, kind: auditOutput}); err != nil {
 		return err
 	}
 	db, op, err := e.operator(ctx)

@@ -34,6 +34,13 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
+	input := ""
+	if len(args) > 0 {
+		input = args[0]
+	}
+	if err := e.checkOutputs(input, output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
+		return err
+	}
 	up, err := c.upload(e, args)
 	if err != nil {
 		return err
