@@ -100,7 +100,7 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err != nil {
 		return err
 	}
-	plan, err := e.plan(ctx, db, op, up)
+	plan, err := e.plan(ctx, db, op, up, false)
 	if err != nil {
 		return err
 	}

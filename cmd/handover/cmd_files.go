@@ -89,6 +89,7 @@ func export(ctx context.Context, db *engine.DB, op handover.User, path string, e
 type previewCmd struct {
 	format, out, errors string
 	page, perPage       int
+	deactivate          bool
 }
 
 func (c *previewCmd) flags(fs *flag.FlagSet) {
@@ -97,6 +98,7 @@ func (c *previewCmd) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.page, "page", 1, "page of the text preview")
 	fs.IntVar(&c.perPage, "per-page", 25, "pairs per page of the text preview")
 	fs.StringVar(&c.errors, "errors", "", "also write the errors-only CSV of rows with errors to this file")
+	fs.BoolVar(&c.deactivate, "deactivate-source", false, "preview as `run --deactivate-source` would run: an inactive target is then an error")
 }
 
 func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
@@ -150,7 +152,7 @@ func (c *previewCmd) plan(ctx context.Context, e *env, db *engine.DB, op handove
 		}
 		return nil, nil, err
 	}
-	plan, err := e.plan(ctx, db, op, up)
+	plan, err := e.plan(ctx, db, op, up, c.deactivate)
 	if err != nil {
 		if p, ok := fileErrorPlan(err); ok {
 			return p, err, nil

@@ -57,7 +57,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := db.CheckNotInterrupted(ctx, op.TenantID, up.SHA256); err != nil {
 		return err
 	}
-	plan, err := e.plan(ctx, db, op, up) // validated again now: the database may have changed since the preview
+	plan, err := e.plan(ctx, db, op, up, c.deactivate) // validated again now: the database may have changed since the preview
 	if err != nil {
 		return err
 	}

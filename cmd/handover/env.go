@@ -124,9 +124,10 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs})
 }
 
-// plan validates an upload and counts what each pair would move.
-func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload) (*handover.Plan, error) {
-	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs}
+// plan validates an upload and counts what each pair would move;
+// deactivate says sources will be deactivated (--deactivate-source).
+func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload, deactivate bool) (*handover.Plan, error) {
+	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs, DeactivateSource: deactivate}
 	plan, err := v.Validate(ctx, op, up)
 	if err != nil {
 		return nil, err

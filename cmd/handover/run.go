@@ -32,7 +32,7 @@ var commands = map[string]struct {
 	"init":    {"init                      create or upgrade the schema", func() command { return &initCmd{} }},
 	"demo":    {"demo [--users N] [--seed S] [--data-only]   build a sample tenant and walk the whole flow", func() command { return &demoCmd{} }},
 	"export":  {"export [-o FILE]          write the people CSV of everyone in your view", func() command { return &exportCmd{} }},
-	"preview": {"preview FILE [--format text|json|html] [-o FILE] [--page N] [--per-page N] [--errors FILE]", func() command { return &previewCmd{} }},
+	"preview": {"preview FILE [--format text|json|html] [-o FILE] [--page N] [--per-page N] [--errors FILE] [--deactivate-source]", func() command { return &previewCmd{} }},
 	"run":     {"run FILE | --from ID --to ID [--yes] [--audit FILE] [--skip-invalid] [--deactivate-source]", func() command { return &runCmd{} }},
 	"jobs":    {"jobs [--format text|json] [--limit N]   list recent jobs, newest first", func() command { return &jobsCmd{} }},
 	"show":    {"show JOB [--format text|json]   one job's pairs with per-type counts", func() command { return &showCmd{} }},
