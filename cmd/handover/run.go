@@ -39,7 +39,7 @@ var commands = map[string]struct {
 	"resume":  {"resume JOB                finish an interrupted job", func() command { return &resumeCmd{} }},
 	"undo":    {"undo JOB [--yes]          restore what a job changed", func() command { return &undoCmd{} }},
 	"verify":  {"verify JOB                re-check a job's end state against the ledger", func() command { return &verifyCmd{} }},
-	"prune":   {"prune [--older-than DAYS] remove undo journals past the retention period", func() command { return &pruneCmd{} }},
+	"prune":   {"prune [--older-than DAYS] [--dry-run] [--yes]   tenant admins: remove undo journals past the retention period", func() command { return &pruneCmd{} }},
 }
 
 // Run runs the handover command line with args (without the program name).
