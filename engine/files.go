@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"unicode"
 )
 
 // IsDatabaseFile reports whether path is, or would become, one of the files
@@ -66,4 +71,49 @@ func resolvedName(path string) (dir, base string) {
 		dir = real
 	}
 	return filepath.Clean(dir), base
+}
+
+// DatabaseTag returns a short name of the database dsn that stays the same
+// from run to run and differs between databases, for the names of files
+// that must not collide across databases (default audit files): the name
+// of the SQLite file (without extension) or of the PostgreSQL database,
+// and six hex digits of a hash of where it is — the file's absolute path,
+// or the DSN with its password masked.
+func DatabaseTag(dsn string) string {
+	var name, where string
+	if IsPostgres(dsn) {
+		where = Redact(dsn)
+		name = "postgres"
+		if m := dbnameSetting.FindStringSubmatch(dsn); m != nil {
+			name = m[1]
+		} else if u, err := url.Parse(where); err == nil && strings.Trim(u.Path, "/") != "" {
+			name = strings.Trim(u.Path, "/")
+		}
+	} else {
+		dir, base := resolvedName(sqlitePath(dsn))
+		where = filepath.Join(dir, base)
+		name = strings.TrimSuffix(base, filepath.Ext(base))
+	}
+	sum := sha256.Sum256([]byte(where))
+	return fileSafe(name) + "-" + hex.EncodeToString(sum[:3])
+}
+
+// dbnameSetting matches the dbname of a key=value DSN.
+var dbnameSetting = regexp.MustCompile(`\bdbname\s*=\s*'?([^'\s]+)`)
+
+// fileSafe keeps the letters, digits, '-' and '_' of s, at most 32 of them.
+func fileSafe(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		if len(out) == 32 {
+			break
+		}
+		if r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return "db"
+	}
+	return string(out)
 }

@@ -127,7 +127,7 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err != nil {
 		return err
 	}
-	auditPath := filepath.Join(c.dir, fmt.Sprintf("handover-job-%d-errors.csv", job.ID))
+	auditPath := e.defaultAuditPath(c.dir, job.ID)
 	err = e.report(ctx, db, job, res, up, auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err

@@ -760,7 +760,7 @@ func TestBuiltBinary(t *testing.T) {
 	if !strings.Contains(out, audit.Success) && !strings.Contains(out, audit.Failure) {
 		t.Errorf("demo output has neither %q nor %q", audit.Success, audit.Failure)
 	}
-	audits, _ := filepath.Glob(filepath.Join(dir, "handover-demo", "handover-job-*-errors.csv"))
+	audits, _ := filepath.Glob(filepath.Join(dir, "handover-demo", "handover-*-job-*-errors.csv"))
 	if len(audits) != 1 {
 		t.Fatalf("demo audit files: %v, want one", audits)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -151,6 +152,19 @@ func csvHeaderHas(head []byte, want ...string) bool {
 		}
 	}
 	return false
+}
+
+// defaultAuditPath names the audit file of job when --audit is not given:
+// in dir, named after the database as well as the job, so that the audit
+// files of two databases never replace each other. A name taken by a file
+// that is not an audit file gets a number.
+func (e *env) defaultAuditPath(dir string, job int64) string {
+	base := filepath.Join(dir, fmt.Sprintf("handover-%s-job-%d-errors", engine.DatabaseTag(e.dsn), job))
+	path := base + ".csv"
+	for i := 2; i < 100 && e.checkOutputs("", output{flag: "--audit", path: path, kind: auditOutput}) != nil; i++ {
+		path = fmt.Sprintf("%s-%d.csv", base, i)
+	}
+	return path
 }
 
 // samePath reports whether a and b name one file: the same existing file
