@@ -9,7 +9,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -96,20 +98,71 @@ func (db *DB) SQL() *sqlx.DB { return db.db }
 
 func unavailable(dsn string, err error) error {
 	return &handover.Error{Code: handover.ErrUnavailable,
-		Message: fmt.Sprintf("cannot reach the database %s: %v; check --db (or HANDOVER_DB) and that the server is running", redact(dsn), err)}
+		Message: scrub(fmt.Sprintf("cannot reach the database %s: %v; check --db (or HANDOVER_DB) and that the server is running", Redact(dsn), err), dsn)}
 }
 
-// redact hides a password in a DSN before it is shown.
-func redact(dsn string) string {
+// Redact returns dsn as it may be shown: the password of a URL's user, a
+// password or sslpassword query parameter, and a password or sslpassword
+// setting of a key=value DSN are masked as ****. It is the one function
+// through which every message, log line and output shows a DSN.
+func Redact(dsn string) string {
+	var b strings.Builder
+	last := 0
+	for _, sp := range secretSpans(dsn) {
+		b.WriteString(dsn[last:sp[0]])
+		b.WriteString("****")
+		last = sp[1]
+	}
+	b.WriteString(dsn[last:])
+	return b.String()
+}
+
+var (
+	// queryPassword matches a password parameter of a URL's query; its
+	// group 1 is the value.
+	queryPassword = regexp.MustCompile(`(?i)[?&](?:ssl)?password=([^&#]*)`)
+	// settingPassword matches a password setting of a key=value DSN; its
+	// group 1 is the value, quoted ('it\'s') or not.
+	settingPassword = regexp.MustCompile(`(?i)\b(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)`)
+)
+
+// secretSpans returns where the passwords of dsn are, in order, as
+// [start, end) byte offsets.
+func secretSpans(dsn string) [][2]int {
+	var spans [][2]int
+	re := settingPassword
 	if i := strings.Index(dsn, "://"); i >= 0 {
+		re = queryPassword
+		// The user's password runs from the first ':' of the user info to
+		// the last '@' (a password may hold an unescaped '@').
 		if at := strings.LastIndex(dsn, "@"); at > i {
-			cred := dsn[i+3 : at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return dsn[:i+3] + cred[:c] + ":****" + dsn[at:]
+			if c := strings.Index(dsn[i+3:at], ":"); c >= 0 {
+				spans = append(spans, [2]int{i + 3 + c + 1, at})
 			}
 		}
 	}
-	return dsn
+	for _, m := range re.FindAllStringSubmatchIndex(dsn, -1) {
+		if len(spans) == 0 || m[2] >= spans[len(spans)-1][1] {
+			spans = append(spans, [2]int{m[2], m[3]})
+		}
+	}
+	return spans
+}
+
+// scrub masks in msg every password of dsn, as written and decoded: a
+// driver's error may quote the DSN it could not parse.
+func scrub(msg, dsn string) string {
+	for _, sp := range secretSpans(dsn) {
+		s := dsn[sp[0]:sp[1]]
+		if s == "" {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, s, "****")
+		if d, err := url.QueryUnescape(s); err == nil && d != "" {
+			msg = strings.ReplaceAll(msg, d, "****")
+		}
+	}
+	return msg
 }
 
 // withTx runs fn in a transaction: commit when fn succeeds, rollback

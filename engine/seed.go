@@ -114,7 +114,7 @@ func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
 	}
 	if n > 0 {
 		return SeedInfo{}, handover.Errorf(handover.ErrUsage,
-			"the database %s already has %d users; sample data goes only into a fresh database: pass --db with a new file or an empty database", redact(db.DSN), n)
+			"the database %s already has %d users; sample data goes only into a fresh database: pass --db with a new file or an empty database", Redact(db.DSN), n)
 	}
 	s, err := newSeeder(o)
 	if err != nil {

@@ -9,9 +9,9 @@
 //
 // Within a row, errors come first and then warnings, each in a fixed order:
 // missing_from, bad_id, unknown_user, out_of_view, self_transfer,
-// tenant_admin, name_mismatch, fan_out, fan_in, chain, then duplicate_row,
-// inactive_target, already_transferred; for one code the From User ID comes
-// before the To User ID. The output depends only on the upload and the
+// tenant_admin, name_mismatch, both_inactive, fan_out, fan_in, chain, then
+// duplicate_row, inactive_target, already_transferred; for one code the From
+// User ID comes before the To User ID. The output depends only on the upload and the
 // directory's answers, so previews are reproducible.
 //
 // Names of users are shown only for users of the operator's tenant within the
@@ -35,6 +35,10 @@ const (
 type Validator struct {
 	Dir      handover.Directory
 	MaxPairs int // 0 means handover.DefaultMaxPairs
+	// DeactivateSource says the run deactivates each source
+	// (--deactivate-source): an inactive target is then the error
+	// both_inactive instead of the warning inactive_target.
+	DeactivateSource bool
 }
 
 // Validate returns the plan for up as op would run it: one PlanRow per upload
@@ -58,7 +62,7 @@ func (v *Validator) Validate(ctx context.Context, op handover.User, up *handover
 		return nil, err
 	}
 	for i := range plan.Rows {
-		checkUsers(&plan.Rows[i], view, nameOf(up, i))
+		checkUsers(&plan.Rows[i], view, nameOf(up, i), v.DeactivateSource)
 		checkSelf(&plan.Rows[i])
 	}
 	checkShape(plan.Rows)

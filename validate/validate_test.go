@@ -132,10 +132,11 @@ func codes(p *handover.Plan) [][]handover.Code {
 
 func TestValidateCodes(t *testing.T) {
 	tests := []struct {
-		name    string
-		op      handover.User
-		nameCol bool
-		rows    [][3]string
+		name       string
+		op         handover.User
+		nameCol    bool
+		deactivate bool // --deactivate-source
+		rows       [][3]string
 		want    [][]handover.Code
 		msg     string // message of the first issue of the first row with issues
 	}{
@@ -202,6 +203,11 @@ func TestValidateCodes(t *testing.T) {
 		{name: "inactive_target", rows: [][3]string{{"13", "40"}},
 			want: [][]handover.Code{{handover.InactiveTarget}},
 			msg:  "To User ID 40 (Ida Gone) is inactive: the data will go to a user who cannot sign in; reactivate them or pick an active successor"},
+		{name: "both_inactive with --deactivate-source", deactivate: true, rows: [][3]string{{"13", "40"}},
+			want: [][]handover.Code{{validate.BothInactive}},
+			msg:  "To User ID 40 (Ida Gone) is inactive, and --deactivate-source would also deactivate the source, Lou Park (13): both would end inactive, with the data on a user who cannot sign in. Is the pair reversed? Check the arrow; pick an active successor, reactivate this one, or run without --deactivate-source"},
+		{name: "inactive source with --deactivate-source", deactivate: true, rows: [][3]string{{"40", "12"}},
+			want: [][]handover.Code{{}}},
 		{name: "already_transferred", rows: [][3]string{{"19", "11"}},
 			want: [][]handover.Code{{handover.AlreadyTransferred}},
 			msg:  "pair already transferred by job 7 on 2026-11-20; it will only move rows the source has gained since"},
@@ -218,7 +224,7 @@ func TestValidateCodes(t *testing.T) {
 			if tt.op.ID != 0 {
 				op = tt.op
 			}
-			v := &validate.Validator{Dir: newDir()}
+			v := &validate.Validator{Dir: newDir(), DeactivateSource: tt.deactivate}
 			plan, err := v.Validate(context.Background(), op, upload(tt.nameCol, tt.rows...))
 			if err != nil {
 				t.Fatal(err)

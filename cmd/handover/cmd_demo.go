@@ -44,7 +44,7 @@ func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	e.db = db
 	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s: %d users (%d in a second tenant), %d data rows; tenant admin %d.\n",
-		info.Tenant, e.dsn, info.Users, len(info.OtherTenantUsers), info.Rows, info.TenantAdmin)
+		info.Tenant, engine.Redact(e.dsn), info.Users, len(info.OtherTenantUsers), info.Rows, info.TenantAdmin)
 	if c.dataOnly {
 		return nil
 	}
@@ -100,7 +100,7 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err != nil {
 		return err
 	}
-	plan, err := e.plan(ctx, db, op, up)
+	plan, err := e.plan(ctx, db, op, up, false)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err != nil {
 		return err
 	}
-	auditPath := filepath.Join(c.dir, fmt.Sprintf("handover-job-%d-errors.csv", job.ID))
+	auditPath := e.defaultAuditPath(c.dir, job.ID)
 	err = e.report(ctx, db, job, res, up, auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
@@ -136,10 +136,23 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if rerr == nil {
 		fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s: fix a row and run this file again to re-run just it.\n\n%s\n", auditPath, strings.TrimPrefix(string(body), "\uFEFF"))
 	}
-	flags := fmt.Sprintf("--db %s --as %d", e.dsn, plan.Operator.ID)
+	shown := engine.Redact(e.dsn)
+	flags := fmt.Sprintf("--db %s --as %d", shellQuote(shown), plan.Operator.ID)
 	fmt.Fprintf(e.stdout, "Try next:\n  handover jobs %s\n  handover show %d %s\n  handover preview %s %s --format html -o preview.html\n  handover undo %d %s --yes\n",
 		flags, job.ID, flags, up.Name, flags, job.ID, flags)
+	if shown != e.dsn {
+		fmt.Fprintln(e.stdout, "(The password is masked as ****: type it in, or set HANDOVER_DB and leave --db out.)")
+	}
 	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path and URL characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // demoEdits picks the successors typed into the sheet: valid pairs and one

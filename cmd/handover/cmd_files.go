@@ -36,19 +36,26 @@ func (c *initCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	v, _ := db.SchemaVersion(ctx)
-	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, e.dsn)
+	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, engine.Redact(e.dsn))
 	return nil
 }
 
 // exportCmd writes the people CSV.
-type exportCmd struct{ out string }
+type exportCmd struct {
+	out   string
+	force bool
+}
 
 func (c *exportCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.out, "o", "people.csv", "output file, - for stdout")
+	fs.BoolVar(&c.force, "force", false, "replace the output file if it exists (never the database)")
 }
 
 func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs(args, 0, "no arguments (the output file is -o FILE)"); err != nil {
+		return err
+	}
+	if err := e.checkOutputs("", output{flag: "-o", path: c.out, kind: peopleOutput, force: c.force}); err != nil {
 		return err
 	}
 	db, op, err := e.operator(ctx)
@@ -82,6 +89,7 @@ func export(ctx context.Context, db *engine.DB, op handover.User, path string, e
 type previewCmd struct {
 	format, out, errors string
 	page, perPage       int
+	deactivate          bool
 }
 
 func (c *previewCmd) flags(fs *flag.FlagSet) {
@@ -90,6 +98,7 @@ func (c *previewCmd) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.page, "page", 1, "page of the text preview")
 	fs.IntVar(&c.perPage, "per-page", 25, "pairs per page of the text preview")
 	fs.StringVar(&c.errors, "errors", "", "also write the errors-only CSV of rows with errors to this file")
+	fs.BoolVar(&c.deactivate, "deactivate-source", false, "preview as `run --deactivate-source` would run: an inactive target is then an error")
 }
 
 func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
@@ -97,6 +106,10 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := wantArgs(args, 1, "one FILE to preview (- for stdin)"); err != nil {
+		return err
+	}
+	if err := e.checkOutputs(args[0], output{flag: "-o", path: c.out, kind: previewOutput},
+		output{flag: "--errors", path: c.errors, kind: auditOutput}); err != nil {
 		return err
 	}
 	db, op, err := e.operator(ctx)
@@ -139,7 +152,7 @@ func (c *previewCmd) plan(ctx context.Context, e *env, db *engine.DB, op handove
 		}
 		return nil, nil, err
 	}
-	plan, err := e.plan(ctx, db, op, up)
+	plan, err := e.plan(ctx, db, op, up, c.deactivate)
 	if err != nil {
 		if p, ok := fileErrorPlan(err); ok {
 			return p, err, nil
@@ -189,25 +202,82 @@ func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// pruneCmd removes old undo journals.
-type pruneCmd struct{ days int }
+// pruneCmd removes old undo journals: a tenant admin's decision, since the
+// jobs can no longer be undone by anyone.
+type pruneCmd struct {
+	days        int
+	yes, dryRun bool
+}
 
 func (c *pruneCmd) flags(fs *flag.FlagSet) {
-	fs.IntVar(&c.days, "older-than", int(engine.Retention/(24*time.Hour)), "remove undo journals of jobs finished more than this many days ago")
+	fs.IntVar(&c.days, "older-than", int(engine.Retention/(24*time.Hour)), "remove undo journals of jobs finished more than this many days ago (at least 1)")
+	fs.BoolVar(&c.yes, "yes", false, "do not ask for confirmation")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "list the jobs whose journals would be removed, and change nothing")
 }
 
 func (c *pruneCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs(args, 0, "no arguments"); err != nil {
 		return err
 	}
+	if c.days < 1 {
+		return handover.Errorf(handover.ErrUsage, "--older-than %d: undo journals are kept at least 1 day (the default is %d days)", c.days, int(engine.Retention/(24*time.Hour)))
+	}
 	db, op, err := e.operator(ctx)
 	if err != nil {
 		return err
 	}
-	n, err := db.Prune(ctx, op.TenantID, time.Duration(c.days)*24*time.Hour)
+	if op.Role != handover.RoleTenantAdmin {
+		return handover.Errorf(handover.ErrForbidden, "%s is not a tenant admin: only a tenant admin may prune undo journals, which ends undo of those jobs for everyone in the tenant",
+			handover.Label(op.Name, &op.ID))
+	}
+	guard, err := db.LockTenant(ctx, op, "prune")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "removed the undo journals of %d jobs finished more than %d days ago; those jobs can no longer be undone\n", n, c.days)
+	defer guard.Release()
+	now := db.Now()
+	db.Now = func() time.Time { return now } // one cutoff for the list shown and the prune
+	age := time.Duration(c.days) * 24 * time.Hour
+	jobs, err := db.Prunable(ctx, op.TenantID, age)
+	if err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		fmt.Fprintf(e.stdout, "no job finished more than %s ago still has an undo journal: nothing to prune\n", countOf(c.days, "day", "days"))
+		return nil
+	}
+	c.list(e, jobs)
+	if c.dryRun {
+		fmt.Fprintf(e.stdout, "dry run: nothing was removed; `handover prune --older-than %d` removes them\n", c.days)
+		return nil
+	}
+	if err := e.confirm(c.yes, fmt.Sprintf("Remove the undo journals of these %s? They can no longer be undone.", countOf(len(jobs), "job", "jobs"))); err != nil {
+		return err
+	}
+	n, err := db.Prune(ctx, op.TenantID, age)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "removed the undo journals of %s finished more than %s ago; they can no longer be undone\n", countOf(n, "job", "jobs"), countOf(c.days, "day", "days"))
 	return nil
+}
+
+// list prints the jobs whose journals prune removes.
+func (c *pruneCmd) list(e *env, jobs []handover.Job) {
+	fmt.Fprintf(e.stdout, "%s finished more than %s ago still have undo journals:\n", countOf(len(jobs), "job", "jobs"), countOf(c.days, "day", "days"))
+	for _, j := range jobs {
+		finished := "?"
+		if j.Finished != nil {
+			finished = j.Finished.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		fmt.Fprintf(e.stdout, "  job %d: %s, %s, finished %s, %s (%d done, %d failed)\n", j.ID, j.Kind, j.Status, finished, countOf(j.Pairs, "pair", "pairs"), j.Done, j.Failed)
+	}
+}
+
+// countOf renders a count with its noun: "1 job", "3 jobs".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

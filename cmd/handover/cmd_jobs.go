@@ -22,6 +22,9 @@ func (c *resumeCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
+		return err
+	}
 	db, _, job, release, err := e.jobArg(ctx, args, "resume")
 	if err != nil {
 		return err
@@ -61,6 +64,9 @@ func (c *undoCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
+	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
+		return err
+	}
 	db, op, target, release, err := e.jobArg(ctx, args, "undo")
 	if err != nil {
 		return err

@@ -24,7 +24,7 @@ func (c *runCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.from, "from", "", "source user ID (the leaver) for a single pair")
 	fs.StringVar(&c.to, "to", "", "target user ID (the successor) for a single pair")
 	fs.BoolVar(&c.yes, "yes", false, "do not ask for confirmation")
-	fs.StringVar(&c.auditPath, "audit", "", "where to write the errors-only audit CSV (default handover-job-N-errors.csv)")
+	fs.StringVar(&c.auditPath, "audit", "", "where to write the errors-only audit CSV (default handover-DATABASE-job-N-errors.csv)")
 	fs.BoolVar(&c.skipInvalid, "skip-invalid", false, "run the valid pairs and send rows with errors to the audit file")
 	fs.BoolVar(&c.deactivate, "deactivate-source", false, "deactivate each source whose pair succeeded")
 	fs.StringVar(&c.format, "format", "text", "output: text or json")
@@ -32,6 +32,13 @@ func (c *runCmd) flags(fs *flag.FlagSet) {
 
 func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
+		return err
+	}
+	input := ""
+	if len(args) > 0 {
+		input = args[0]
+	}
+	if err := e.checkOutputs(input, output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
 	up, err := c.upload(e, args)
@@ -50,7 +57,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := db.CheckNotInterrupted(ctx, op.TenantID, up.SHA256); err != nil {
 		return err
 	}
-	plan, err := e.plan(ctx, db, op, up) // validated again now: the database may have changed since the preview
+	plan, err := e.plan(ctx, db, op, up, c.deactivate) // validated again now: the database may have changed since the preview
 	if err != nil {
 		return err
 	}
@@ -171,7 +178,7 @@ func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res h
 	}
 	if len(failed) > 0 {
 		if auditPath == "" {
-			auditPath = fmt.Sprintf("handover-job-%d-errors.csv", res.Job)
+			auditPath = e.defaultAuditPath("", res.Job)
 		}
 		rows := audit.FailedRows(up, failed)
 		if err := handover.WriteFile(auditPath, e.stdout, func(w ioWriter) error { return audit.WriteErrors(w, up, rows) }); err != nil {

@@ -760,7 +760,7 @@ func TestBuiltBinary(t *testing.T) {
 	if !strings.Contains(out, audit.NotRun) || strings.Contains(out, audit.Failure) {
 		t.Errorf("demo output: want %q for the rows validation refused, and not %q:\n%s", audit.NotRun, audit.Failure, out)
 	}
-	audits, _ := filepath.Glob(filepath.Join(dir, "handover-demo", "handover-job-*-errors.csv"))
+	audits, _ := filepath.Glob(filepath.Join(dir, "handover-demo", "handover-*-job-*-errors.csv"))
 	if len(audits) != 1 {
 		t.Fatalf("demo audit files: %v, want one", audits)
 	}

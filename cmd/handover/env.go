@@ -34,6 +34,7 @@ type env struct {
 
 func (e *env) flags(fs *flag.FlagSet) {
 	fs.StringVar(&e.dsn, "db", envOr("HANDOVER_DB", "handover.db"), "database: a postgres:// URL or an SQLite file (env HANDOVER_DB)")
+	fs.Lookup("db").DefValue = engine.Redact(fs.Lookup("db").DefValue) // usage text shows it
 	fs.StringVar(&e.as, "as", os.Getenv("HANDOVER_AS"), "your user ID: an active admin or tenant admin (env HANDOVER_AS)")
 	fs.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.IntVar(&e.maxPairs, "max-pairs", handover.DefaultMaxPairs, "most pairs accepted in one file")
@@ -81,7 +82,7 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 		db.ChunkSize = n
 	}
 	if v, _ := db.SchemaVersion(ctx); v == 0 {
-		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", e.dsn)
+		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", engine.Redact(e.dsn))
 	}
 	return db, nil
 }
@@ -123,9 +124,10 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs})
 }
 
-// plan validates an upload and counts what each pair would move.
-func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload) (*handover.Plan, error) {
-	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs}
+// plan validates an upload and counts what each pair would move;
+// deactivate says sources will be deactivated (--deactivate-source).
+func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload, deactivate bool) (*handover.Plan, error) {
+	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs, DeactivateSource: deactivate}
 	plan, err := v.Validate(ctx, op, up)
 	if err != nil {
 		return nil, err

@@ -32,14 +32,14 @@ var commands = map[string]struct {
 	"init":    {"init                      create or upgrade the schema", func() command { return &initCmd{} }},
 	"demo":    {"demo [--users N] [--seed S] [--data-only]   build a sample tenant and walk the whole flow", func() command { return &demoCmd{} }},
 	"export":  {"export [-o FILE]          write the people CSV of everyone in your view", func() command { return &exportCmd{} }},
-	"preview": {"preview FILE [--format text|json|html] [-o FILE] [--page N] [--per-page N] [--errors FILE]", func() command { return &previewCmd{} }},
+	"preview": {"preview FILE [--format text|json|html] [-o FILE] [--page N] [--per-page N] [--errors FILE] [--deactivate-source]", func() command { return &previewCmd{} }},
 	"run":     {"run FILE | --from ID --to ID [--yes] [--audit FILE] [--skip-invalid] [--deactivate-source]", func() command { return &runCmd{} }},
 	"jobs":    {"jobs [--format text|json] [--limit N]   list recent jobs, newest first", func() command { return &jobsCmd{} }},
 	"show":    {"show JOB [--format text|json]   one job's pairs with per-type counts", func() command { return &showCmd{} }},
 	"resume":  {"resume JOB                finish an interrupted job", func() command { return &resumeCmd{} }},
 	"undo":    {"undo JOB [--yes]          restore what a job changed", func() command { return &undoCmd{} }},
 	"verify":  {"verify JOB                re-check a job's end state against the ledger", func() command { return &verifyCmd{} }},
-	"prune":   {"prune [--older-than DAYS] remove undo journals past the retention period", func() command { return &pruneCmd{} }},
+	"prune":   {"prune [--older-than DAYS] [--dry-run] [--yes]   tenant admins: remove undo journals past the retention period", func() command { return &pruneCmd{} }},
 }
 
 // Run runs the handover command line with args (without the program name).
