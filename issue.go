@@ -23,6 +23,11 @@ const (
 	Chain        Code = "chain"
 	TenantAdmin  Code = "tenant_admin"
 	NameMismatch Code = "name_mismatch"
+	// BothInactive is an inactive target when the run deactivates sources
+	// (--deactivate-source): both users would end inactive, with the data
+	// on one who cannot sign in, most often a reversed pair. Without
+	// --deactivate-source an inactive target is the warning InactiveTarget.
+	BothInactive Code = "both_inactive"
 )
 
 // Row-level warning codes: the pair may still run.

@@ -143,7 +143,6 @@ func WouldRun(p *handover.Plan) string {
 	return s
 }
 
-
 func writeFileErrors(ew *errWriter, issues []handover.Issue) {
 	if len(issues) == 0 {
 		return

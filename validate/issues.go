@@ -20,7 +20,7 @@ var issueOrder = []handover.Code{
 	handover.SelfTransfer,
 	handover.TenantAdmin,
 	handover.NameMismatch,
-	BothInactive,
+	handover.BothInactive,
 	handover.FanOut,
 	handover.FanIn,
 	handover.Chain,

@@ -8,14 +8,6 @@ import (
 	"handover"
 )
 
-// BothInactive is the error an inactive target is when sources are
-// deactivated (--deactivate-source): both users would end inactive, with the
-// data on one who cannot sign in — most often a reversed pair, the successor
-// typed as the source. Without --deactivate-source an inactive target is the
-// warning inactive_target. (A validation code like those of the root
-// package, where it belongs with them.)
-const BothInactive handover.Code = "both_inactive"
-
 // checkUsers checks a row's users against the directory: unknown_user,
 // out_of_view, tenant_admin, name_mismatch and inactive_target (or
 // both_inactive when deactivate: sources are deactivated). It fills in the
@@ -34,7 +26,7 @@ func checkUsers(r *handover.PlanRow, v *view, nameCell string, deactivate bool) 
 		checkTenantAdmin(r, toColumn, to, "pick another successor")
 		switch {
 		case !to.Active && deactivate:
-			add(r, BothInactive,
+			add(r, handover.BothInactive,
 				"%s %d (%s) is inactive, and --deactivate-source would also deactivate the source, %s: both would end inactive, with the data on a user who cannot sign in. Is the pair reversed? Check the arrow; pick an active successor, reactivate this one, or run without --deactivate-source",
 				toColumn, to.ID, to.Name, handover.Label(r.FromName, r.From))
 		case !to.Active:

@@ -137,8 +137,8 @@ func TestValidateCodes(t *testing.T) {
 		nameCol    bool
 		deactivate bool // --deactivate-source
 		rows       [][3]string
-		want    [][]handover.Code
-		msg     string // message of the first issue of the first row with issues
+		want       [][]handover.Code
+		msg        string // message of the first issue of the first row with issues
 	}{
 		{name: "ok", rows: [][3]string{{"13", "11"}}, want: [][]handover.Code{{}}},
 		{name: "missing_from", rows: [][3]string{{"", "11"}},
@@ -204,7 +204,7 @@ func TestValidateCodes(t *testing.T) {
 			want: [][]handover.Code{{handover.InactiveTarget}},
 			msg:  "To User ID 40 (Ida Gone) is inactive: the data will go to a user who cannot sign in; reactivate them or pick an active successor"},
 		{name: "both_inactive with --deactivate-source", deactivate: true, rows: [][3]string{{"13", "40"}},
-			want: [][]handover.Code{{validate.BothInactive}},
+			want: [][]handover.Code{{handover.BothInactive}},
 			msg:  "To User ID 40 (Ida Gone) is inactive, and --deactivate-source would also deactivate the source, Lou Park (13): both would end inactive, with the data on a user who cannot sign in. Is the pair reversed? Check the arrow; pick an active successor, reactivate this one, or run without --deactivate-source"},
 		{name: "inactive source with --deactivate-source", deactivate: true, rows: [][3]string{{"40", "12"}},
 			want: [][]handover.Code{{}}},

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"handover/validate"
+	"handover"
 )
 
 // TestDeactivateSourceRefusesInactiveTarget: a reversed pair — the
@@ -25,8 +25,8 @@ func TestDeactivateSourceRefusesInactiveTarget(t *testing.T) {
 		successor, leaver := a[0], in[0]
 		before := f.dump(t)
 		r := f.mustCLI(t, 2, "run", "--from", itoa(successor), "--to", itoa(leaver), "--deactivate-source", "--yes")
-		if !strings.Contains(r.stderr, string(validate.BothInactive)) {
-			t.Errorf("refused run does not name %s:\n%s", validate.BothInactive, r)
+		if !strings.Contains(r.stderr, string(handover.BothInactive)) {
+			t.Errorf("refused run does not name %s:\n%s", handover.BothInactive, r)
 		}
 		if diff := cmp.Diff(before, f.dump(t)); diff != "" {
 			t.Fatalf("a refused run changed the database (-before +after):\n%s", diff)
@@ -34,8 +34,8 @@ func TestDeactivateSourceRefusesInactiveTarget(t *testing.T) {
 
 		file := writeFile(t, f.path("reversed.csv"), pairs(successor, leaver, a[2], a[3]))
 		doc := decodePreview(t, f.mustCLI(t, 2, "preview", file, "--deactivate-source", "--format", "json").stdout)
-		if got := doc.Rows[0]; got.Status != "error" || !slices.Equal(got.codes(), []string{string(validate.BothInactive)}) {
-			t.Errorf("preview --deactivate-source of the reversed pair: %s %v, want error %s", got.Status, got.codes(), validate.BothInactive)
+		if got := doc.Rows[0]; got.Status != "error" || !slices.Equal(got.codes(), []string{string(handover.BothInactive)}) {
+			t.Errorf("preview --deactivate-source of the reversed pair: %s %v, want error %s", got.Status, got.codes(), handover.BothInactive)
 		}
 		doc = decodePreview(t, f.mustCLI(t, 0, "preview", file, "--format", "json").stdout)
 		if got := doc.Rows[0]; got.Status != "warning" || !slices.Equal(got.codes(), []string{"inactive_target"}) {
@@ -44,8 +44,8 @@ func TestDeactivateSourceRefusesInactiveTarget(t *testing.T) {
 
 		auditPath := f.path("audit.csv")
 		f.mustCLI(t, 1, "run", file, "--deactivate-source", "--skip-invalid", "--yes", "--audit", auditPath)
-		if body, _ := os.ReadFile(auditPath); !strings.Contains(string(body), string(validate.BothInactive)) {
-			t.Errorf("audit file lacks %s:\n%s", validate.BothInactive, body)
+		if body, _ := os.ReadFile(auditPath); !strings.Contains(string(body), string(handover.BothInactive)) {
+			t.Errorf("audit file lacks %s:\n%s", handover.BothInactive, body)
 		}
 		if _, active := f.user(t, successor); !active {
 			t.Errorf("the reversed pair's source %d was deactivated", successor)
