@@ -62,34 +62,43 @@ func (db *DB) JobUpload(ctx context.Context, jobID int64) (*handover.Upload, err
 		FromCol: s.FromCol, ToCol: s.ToCol, NameCol: s.NameCol}, nil
 }
 
-// Prune removes the undo journals (moved keys and overwritten copies) of the
-// tenant's jobs finished more than olderThan ago; their counts stay in the
-// ledger, but they can no longer be undone. It returns how many jobs.
+// Prune removes the undo journals of the tenant's jobs finished more than
+// olderThan ago (see PruneJobs) and returns how many jobs.
 func (db *DB) Prune(ctx context.Context, tenant int64, olderThan time.Duration) (int, error) {
-	var ids []int64
-	cutoff := stamp(db.Now().Add(-olderThan))
-	if err := db.db.SelectContext(ctx, &ids, db.rebind(`SELECT id FROM handover_jobs
-WHERE tenant_id = ? AND kind = 'run' AND finished_at IS NOT NULL AND finished_at < ? AND pruned_at IS NULL`), tenant, cutoff); err != nil {
-		return 0, fmt.Errorf("find jobs to prune: %w", err)
+	jobs, err := db.Prunable(ctx, tenant, olderThan)
+	if err != nil {
+		return 0, err
 	}
-	for _, id := range ids {
-		err := db.withTx(ctx, func(tx *sqlx.Tx) error {
-			for _, t := range handover.Catalog {
-				if t.Mode == handover.Overwrite {
-					if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM `+archiveTable(t)+` WHERE job_id = ?`), id); err != nil {
-						return err
-					}
-				}
-			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_moves SET ids = NULL WHERE job_id = ?`), id); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET pruned_at = ? WHERE id = ?`), stamp(db.Now()), id)
-			return err
+	return len(jobs), db.PruneJobs(ctx, jobs)
+}
+
+// PruneJobs removes the undo journals (moved keys and overwritten copies)
+// of jobs; their counts stay in the ledger, but they can no longer be
+// undone. Each job is pruned in one transaction that also records it
+// pruned, which an undo checks in its own transaction.
+func (db *DB) PruneJobs(ctx context.Context, jobs []handover.Job) error {
+	for _, j := range jobs {
+		err := retry(ctx, db, func() error {
+			return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.pruneJob(ctx, tx, j.ID) })
 		})
 		if err != nil {
-			return 0, fmt.Errorf("prune job %d: %w", id, err)
+			return fmt.Errorf("prune job %d: %w", j.ID, err)
 		}
 	}
-	return len(ids), nil
+	return nil
+}
+
+func (db *DB) pruneJob(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	for _, t := range handover.Catalog {
+		if t.Mode == handover.Overwrite {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM `+archiveTable(t)+` WHERE job_id = ?`), id); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_moves SET ids = NULL WHERE job_id = ?`), id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET pruned_at = ? WHERE id = ?`), stamp(db.Now()), id)
+	return err
 }

@@ -11,6 +11,7 @@ import (
 	"handover/audit"
 	"handover/csvio"
 	"handover/engine"
+	"handover/transfer"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -183,11 +184,15 @@ func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	db, _, job, _, err := e.jobArg(ctx, args, "")
+	id, err := parseJobID(args)
 	if err != nil {
 		return err
 	}
-	v, err := db.Verify(ctx, job)
+	svc, a, err := e.service(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := svc.Verify(ctx, a, id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +202,7 @@ func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
 		err = audit.VerifyText(e.stdout, v)
 	}
 	if err == nil && len(v.Drift) > 0 {
-		err = handover.Errorf(handover.ErrPartial, "job %d: %d differences between the ledger and the data", job.ID, len(v.Drift))
+		err = handover.Errorf(handover.ErrPartial, "job %d: %d differences between the ledger and the data", v.Job, len(v.Drift))
 	}
 	return err
 }
@@ -222,44 +227,34 @@ func (c *pruneCmd) run(ctx context.Context, e *env, args []string) error {
 	if c.days < 1 {
 		return handover.Errorf(handover.ErrUsage, "--older-than %d: undo journals are kept at least 1 day (the default is %d days)", c.days, int(engine.Retention/(24*time.Hour)))
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
-	if op.Role != handover.RoleTenantAdmin {
-		return handover.Errorf(handover.ErrForbidden, "%s is not a tenant admin: only a tenant admin may prune undo journals, which ends undo of those jobs for everyone in the tenant",
-			handover.Label(op.Name, &op.ID))
-	}
-	guard, err := db.LockTenant(ctx, op, "prune")
-	if err != nil {
+	jobs, err := svc.Prune(ctx, a, time.Duration(c.days)*24*time.Hour, c.dryRun, pruneConfirm{c: c, e: e})
+	switch {
+	case err != nil:
 		return err
-	}
-	defer guard.Release()
-	now := db.Now()
-	db.Now = func() time.Time { return now } // one cutoff for the list shown and the prune
-	age := time.Duration(c.days) * 24 * time.Hour
-	jobs, err := db.Prunable(ctx, op.TenantID, age)
-	if err != nil {
-		return err
-	}
-	if len(jobs) == 0 {
+	case len(jobs) == 0:
 		fmt.Fprintf(e.stdout, "no job finished more than %s ago still has an undo journal: nothing to prune\n", countOf(c.days, "day", "days"))
-		return nil
-	}
-	c.list(e, jobs)
-	if c.dryRun {
+	case c.dryRun:
+		c.list(e, jobs)
 		fmt.Fprintf(e.stdout, "dry run: nothing was removed; `handover prune --older-than %d` removes them\n", c.days)
-		return nil
+	default:
+		fmt.Fprintf(e.stdout, "removed the undo journals of %s finished more than %s ago; they can no longer be undone\n", countOf(len(jobs), "job", "jobs"), countOf(c.days, "day", "days"))
 	}
-	if err := e.confirm(c.yes, fmt.Sprintf("Remove the undo journals of these %s? They can no longer be undone.", countOf(len(jobs), "job", "jobs"))); err != nil {
-		return err
-	}
-	n, err := db.Prune(ctx, op.TenantID, age)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "removed the undo journals of %s finished more than %s ago; they can no longer be undone\n", countOf(n, "job", "jobs"), countOf(c.days, "day", "days"))
 	return nil
+}
+
+// pruneConfirm lists the jobs prune is about to prune and asks.
+type pruneConfirm struct {
+	c *pruneCmd
+	e *env
+}
+
+func (p pruneConfirm) Confirm(_ context.Context, q transfer.Confirmation) error {
+	p.c.list(p.e, q.Prune)
+	return p.e.confirm(p.c.yes, fmt.Sprintf("Remove the undo journals of these %s? They can no longer be undone.", countOf(len(q.Prune), "job", "jobs")))
 }
 
 // list prints the jobs whose journals prune removes.

@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 
-	"handover"
 	"handover/audit"
-	"handover/engine"
 )
 
 type ioWriter = io.Writer
@@ -25,30 +22,20 @@ func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
-	db, _, job, release, err := e.jobArg(ctx, args, "resume")
+	id, err := parseJobID(args)
 	if err != nil {
 		return err
 	}
-	defer release()
-	if job.Status != handover.JobInterrupted {
-		return handover.Errorf(handover.ErrUsage, "job %d is %s, not interrupted: there is nothing to resume", job.ID, job.Status)
-	}
-	exec := db.Execute
-	if job.Kind == handover.KindUndo {
-		exec = db.ExecuteUndo
-	}
-	if err := db.SetRunning(ctx, job.ID); err != nil {
-		return err
-	}
-	res, err := e.execute(ctx, db, job, true, exec)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
-	up, err := db.JobUpload(ctx, job.ID)
-	if err != nil {
+	prog := &cliProgress{e: e}
+	out, err := svc.Resume(ctx, a, id, prog)
+	if err := prog.finish(ctx, out, err); err != nil {
 		return err
 	}
-	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
+	return e.reportOutcome(out, c.auditPath, c.format)
 }
 
 // undoCmd restores what a run changed.
@@ -67,72 +54,20 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
-	db, op, target, release, err := e.jobArg(ctx, args, "undo")
-	if err != nil {
-		return err
-	}
-	defer release()
-	if err := e.confirm(c.yes, "Undo job "+itoa(target.ID)+": hand every completed pair's data back to its source?"); err != nil {
-		return err
-	}
-	job, resumed, err := c.undoJob(ctx, e, db, op, target)
-	if err != nil {
-		return err
-	}
-	res, err := e.execute(ctx, db, job, resumed, db.ExecuteUndo)
-	if err != nil {
-		return err
-	}
-	up, err := db.JobUpload(ctx, target.ID)
-	if err != nil {
-		return err
-	}
-	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
-}
-
-// undoJob returns the job that undoes target: an earlier undo of it that
-// was interrupted, resumed (resumed is true), or a new one.
-func (c *undoCmd) undoJob(ctx context.Context, e *env, db *engine.DB, op handover.User, target handover.Job) (job handover.Job, resumed bool, err error) {
-	prev, ok, err := db.UnfinishedUndo(ctx, target)
-	if err != nil || !ok {
-		if err == nil {
-			job, err = db.CreateUndoJob(ctx, op, target)
-		}
-		return job, false, err
-	}
-	fmt.Fprintf(e.stderr, "Job %d, an earlier undo of job %d, was interrupted: finishing it instead of starting another.\n", prev.ID, target.ID)
-	if err := db.SetRunning(ctx, prev.ID); err != nil {
-		return prev, true, err
-	}
-	return prev, true, nil
-}
-
-// jobArg parses the JOB argument, opens the database as the operator and
-// loads the job. With an action it first takes the tenant guard, which
-// release frees.
-func (e *env) jobArg(ctx context.Context, args []string, action string) (*engine.DB, handover.User, handover.Job, func(), error) {
-	var job handover.Job
-	release := func() {}
 	id, err := parseJobID(args)
 	if err != nil {
-		return nil, handover.User{}, job, release, err
+		return err
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
-		return nil, op, job, release, err
+		return err
 	}
-	if action != "" {
-		guard, err := db.LockTenant(ctx, op, action)
-		if err != nil {
-			return nil, op, job, release, err
-		}
-		release = guard.Release
+	prog := &cliProgress{e: e}
+	out, err := svc.Undo(ctx, a, id, terminalConfirm{e: e, yes: c.yes}, prog)
+	if err := prog.finish(ctx, out, err); err != nil {
+		return err
 	}
-	job, err = db.Job(ctx, op.TenantID, id)
-	if err != nil {
-		release()
-	}
-	return db, op, job, release, err
+	return e.reportOutcome(out, c.auditPath, c.format)
 }
 
 // jobsCmd lists recent jobs.
@@ -153,11 +88,11 @@ func (c *jobsCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
-	jobs, err := db.Jobs(ctx, op.TenantID, c.limit)
+	jobs, err := svc.Jobs(ctx, a, c.limit)
 	if err != nil {
 		return err
 	}
@@ -178,16 +113,20 @@ func (c *showCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	db, _, job, _, err := e.jobArg(ctx, args, "")
+	id, err := parseJobID(args)
 	if err != nil {
 		return err
 	}
-	pairs, err := db.JobPairs(ctx, job.ID)
+	svc, a, err := e.service(ctx)
+	if err != nil {
+		return err
+	}
+	job, view, err := svc.Show(ctx, a, id)
 	if err != nil {
 		return err
 	}
 	if c.format == "json" {
-		return audit.ShowJSON(e.stdout, job, pairs)
+		return audit.ShowJSON(e.stdout, job, view.Pairs)
 	}
-	return audit.ShowText(e.stdout, job, pairs)
+	return audit.ShowText(e.stdout, job, view.Pairs)
 }

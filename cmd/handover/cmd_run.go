@@ -8,6 +8,7 @@ import (
 	"handover"
 	"handover/audit"
 	"handover/engine"
+	"handover/transfer"
 )
 
 // runCmd executes the pairs of a file, or one --from/--to pair.
@@ -176,6 +177,13 @@ func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res h
 	if err != nil {
 		return err
 	}
+	return e.reportOutcome(transfer.Outcome{Job: job, Result: res, Failed: failed, Upload: up}, auditPath, format)
+}
+
+// reportOutcome prints a job's outcome, writes the audit file of its
+// failed pairs and returns ErrPartial when some failed.
+func (e *env) reportOutcome(out transfer.Outcome, auditPath, format string) error {
+	job, res, failed, up := out.Job, out.Result, out.Failed, out.Upload
 	if len(failed) > 0 {
 		if auditPath == "" {
 			auditPath = e.defaultAuditPath("", res.Job)
@@ -187,6 +195,7 @@ func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res h
 		res.Audit = auditPath
 	}
 	audit.JobFinished(e.log, res)
+	var err error
 	if format == "json" {
 		err = audit.ResultJSON(e.stdout, res)
 	} else {
