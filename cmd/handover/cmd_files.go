@@ -59,10 +59,11 @@ func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs("", output{flag: "-o", path: c.out, kind: peopleOutput, force: c.force}); err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
+	db, op := svc.DB, a.Op
 	n, err := export(ctx, db, op, c.out, e)
 	if err != nil {
 		return err
@@ -113,10 +114,11 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 		output{flag: "--errors", path: c.errors, kind: auditOutput}); err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
+	db, op := svc.DB, a.Op
 	plan, rejected, err := c.plan(ctx, e, db, op, args[0])
 	if err != nil {
 		return err

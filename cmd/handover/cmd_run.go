@@ -46,10 +46,11 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, op, err := e.operator(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
 		return err
 	}
+	db, op := svc.DB, a.Op
 	guard, err := db.LockTenant(ctx, op, "run")
 	if err != nil {
 		return err
