@@ -51,8 +51,9 @@ func (a Access) MayPrune() error {
 // JobView is a job's pairs as one operator may see them.
 type JobView struct {
 	Pairs []handover.JobPair
-	// Hidden lists the users of the job outside the operator's view, in
-	// the order met; their names are blanked in Pairs.
+	// Hidden lists the users outside the operator's view of the pairs
+	// that changed data or are still to (done or pending), in the order
+	// met. Every pair's users outside the view have their names blanked.
 	Hidden []int64
 }
 
@@ -69,19 +70,20 @@ func (a Access) ViewPairs(ctx context.Context, dir handover.Directory, pairs []h
 	}
 	v := JobView{Pairs: make([]handover.JobPair, len(pairs))}
 	hidden := map[int64]bool{}
-	seen := func(id int64, name *string) {
+	seen := func(p handover.JobPair, id int64, name *string) {
 		if u, ok := users[id]; ok && a.Sees(u) {
 			return
 		}
 		*name = ""
-		if id != 0 && !hidden[id] {
+		live := p.Status == handover.PairDone || p.Status == handover.PairPending
+		if live && id != 0 && !hidden[id] {
 			hidden[id] = true
 			v.Hidden = append(v.Hidden, id)
 		}
 	}
 	for i, p := range pairs {
-		seen(p.From, &p.FromName)
-		seen(p.To, &p.ToName)
+		seen(p, p.From, &p.FromName)
+		seen(p, p.To, &p.ToName)
 		v.Pairs[i] = p
 	}
 	return v, nil

@@ -72,7 +72,7 @@ func TestAuthorize(t *testing.T) {
 	if !a.Sees(in) || a.Sees(out) || a.MayPrune() == nil {
 		t.Errorf("admin %d: sees in-view %v, out-of-view %v, may prune %v", ad.ID, a.Sees(in), a.Sees(out), a.MayPrune() == nil)
 	}
-	v, err := a.ViewPairs(ctx, db, []handover.JobPair{{From: in.ID, FromName: in.Name, To: out.ID, ToName: out.Name}})
+	v, err := a.ViewPairs(ctx, db, []handover.JobPair{{From: in.ID, FromName: in.Name, To: out.ID, ToName: out.Name, Status: handover.PairDone}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,10 +43,11 @@ type Progress interface {
 	Pair(handover.JobPair)
 }
 
-// Outcome is what a run, resume or undo did: the job, its totals, its
-// failed pairs (the audit file's rows) and the shape of the upload the
-// audit file is written in.
+// Outcome is what a run, resume or undo did: the plan (a run), the job,
+// its totals, its failed pairs (the audit file's rows) and the shape of
+// the upload the audit file is written in.
 type Outcome struct {
+	Plan   *handover.Plan // a run's plan, also when it was refused
 	Job    handover.Job
 	Result handover.Result
 	Failed []handover.JobPair

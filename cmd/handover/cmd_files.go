@@ -118,8 +118,7 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, op := svc.DB, a.Op
-	plan, rejected, err := c.plan(ctx, e, db, op, args[0])
+	plan, rejected, err := c.plan(ctx, e, svc, a, args[0])
 	if err != nil {
 		return err
 	}
@@ -146,23 +145,20 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 }
 
 // plan reads and validates the file; a rejected file gives a plan holding
-// only the file error, so JSON and HTML output still describe it.
-func (c *previewCmd) plan(ctx context.Context, e *env, db *engine.DB, op handover.User, path string) (*handover.Plan, error, error) {
+// only the file error (and the error as rejected), so JSON and HTML output
+// still describe it.
+func (c *previewCmd) plan(ctx context.Context, e *env, svc *transfer.Service, a transfer.Access, path string) (*handover.Plan, error, error) {
 	up, err := e.readUpload(path)
-	if err != nil {
-		if p, ok := fileErrorPlan(err); ok {
-			return p, err, nil
+	if err == nil {
+		var plan *handover.Plan
+		if plan, err = svc.Preview(ctx, a, up, handover.RunOptions{DeactivateSource: c.deactivate}); err == nil {
+			return plan, nil, nil
 		}
-		return nil, nil, err
 	}
-	plan, err := e.plan(ctx, db, op, up, c.deactivate)
-	if err != nil {
-		if p, ok := fileErrorPlan(err); ok {
-			return p, err, nil
-		}
-		return nil, nil, err
+	if p, ok := transfer.RejectedPlan(err); ok {
+		return p, err, nil
 	}
-	return plan, nil, nil
+	return nil, nil, err
 }
 
 func (c *previewCmd) render(w ioWriter, plan *handover.Plan) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 
 	"handover"
 	"handover/audit"
@@ -50,31 +49,18 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, op := svc.DB, a.Op
-	guard, err := db.LockTenant(ctx, op, "run")
-	if err != nil {
+	prog := &cliProgress{e: e}
+	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid}
+	out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
+	if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
+		if perr := audit.ErrorsText(e.stderr, out.Plan); perr != nil {
+			return perr
+		}
+	}
+	if err := prog.finish(ctx, out, err); err != nil {
 		return err
 	}
-	defer guard.Release()
-	if err := db.CheckNotInterrupted(ctx, op.TenantID, up.SHA256); err != nil {
-		return err
-	}
-	plan, err := e.plan(ctx, db, op, up, c.deactivate) // validated again now: the database may have changed since the preview
-	if err != nil {
-		return err
-	}
-	if err := c.check(e, plan); err != nil {
-		return err
-	}
-	job, err := db.CreateJob(ctx, plan, handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid})
-	if err != nil {
-		return err
-	}
-	res, err := e.execute(ctx, db, job, false, db.Execute)
-	if err != nil {
-		return err
-	}
-	return e.report(ctx, db, job, res, up, c.auditPath, c.format)
+	return e.reportOutcome(out, c.auditPath, c.format)
 }
 
 // upload reads the file argument, or builds a one-pair upload from
@@ -92,36 +78,6 @@ func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
 		return nil, err
 	}
 	return e.readUpload(args[0])
-}
-
-// check refuses invalid files (unless --skip-invalid) and asks to confirm.
-func (c *runCmd) check(e *env, plan *handover.Plan) error {
-	pairs, rows, overwritten := plan.WouldRun()
-	if plan.Errors > 0 && !c.skipInvalid {
-		if err := audit.ErrorsText(e.stderr, plan); err != nil {
-			return err
-		}
-		return handover.Errorf(handover.ErrInvalid, "%d of %d rows have errors and nothing was run: fix them (see `handover preview`), or pass --skip-invalid to run the %s",
-			plan.Errors, plan.Pairs, validPairs(pairs))
-	}
-	if plan.Pairs == 0 {
-		return handover.Errorf(handover.ErrInvalid, "the file has no pairs: type each successor's ID in the To User ID column")
-	}
-	if e.logFormat != "json" { // JSON logs keep stderr to JSON lines
-		if err := audit.AlreadyText(e.stderr, plan); err != nil {
-			return err
-		}
-	}
-	return e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
-		audit.Totals(plan), rows, overwritten, pairs, plan.Errors))
-}
-
-// validPairs says how many valid pairs --skip-invalid would run.
-func validPairs(n int) string {
-	if n == 1 {
-		return "1 valid pair"
-	}
-	return itoa(int64(n)) + " valid pairs"
 }
 
 func checkFormat(f string, allowed ...string) error {

@@ -49,6 +49,11 @@ func (c terminalConfirm) Confirm(_ context.Context, q transfer.Confirmation) err
 	if q.Undo != nil {
 		return c.e.confirm(c.yes, fmt.Sprintf("Undo job %d: hand the data of its %s back to the sources?", q.Undo.ID, countOf(q.Pairs, "completed pair", "completed pairs")))
 	}
+	if c.e.logFormat != "json" { // JSON logs keep stderr to JSON lines
+		if err := audit.AlreadyText(c.e.stderr, q.Plan); err != nil {
+			return err
+		}
+	}
 	return c.e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
 		audit.Totals(q.Plan), q.Moved, q.Overwritten, q.Pairs, q.Plan.Errors))
 }
