@@ -98,10 +98,11 @@ func (rr *rowReader) pair(cells []string, line int) (handover.Row, bool) {
 	}
 	row := handover.Row{Line: line, From: strings.TrimSpace(cell(cells, rr.from)), To: to, Record: cells}
 	if rr.name >= 0 {
-		row.Name = handover.Unneutralize(cell(cells, rr.name))
+		name := cell(cells, rr.name)
 		if rr.misdecoded {
-			row.Name = repairMisdecoded(row.Name)
+			name = repairMisdecoded(name) // first: a control picture's mojibake is no picture
 		}
+		row.Name = handover.Unneutralize(name)
 	}
 	return row, true
 }

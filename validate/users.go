@@ -74,15 +74,18 @@ func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
 }
 
 // sameName reports whether two names are equal ignoring case, surrounding
-// spaces and runs of inner spaces.
+// spaces and runs of inner spaces, the Unicode form, and whether a control
+// character is written as itself or as its control picture (the export
+// writes ESC as ␛).
 func sameName(a, b string) bool {
 	return strings.EqualFold(foldName(a), foldName(b))
 }
 
-// foldName collapses white space and puts accents in one Unicode form, so
-// "Zoë" typed on a Mac (decomposed) matches "Zoë" in the directory.
+// foldName shows control characters as the export writes them, collapses
+// white space and puts accents in one Unicode form, so "Zoë" typed on a Mac
+// (decomposed) matches "Zoë" in the directory.
 func foldName(s string) string {
-	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
+	return norm.NFC.String(strings.Join(strings.Fields(handover.VisibleControls(s)), " "))
 }
 
 // checkSelf refuses a row whose source is its target.

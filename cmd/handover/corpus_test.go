@@ -97,18 +97,7 @@ var corpusOtherNames = map[int64]string{2001: "Olga Othertenant", 2002: "Oskar E
 // tenant admin to operate, and a second tenant.
 func corpusDirectory(tb testing.TB, dsn string) []corpusPerson {
 	tb.Helper()
-	ctx := context.Background()
-	db := hostileOpen(tb, dsn)
-	if err := db.Init(ctx); err != nil {
-		tb.Fatalf("init: %v", err)
-	}
-	x := db.SQL()
-	exec := func(q string, args ...any) {
-		tb.Helper()
-		if _, err := x.Exec(x.Rebind(q), args...); err != nil {
-			tb.Fatalf("%s %v: %v", q, args, err)
-		}
-	}
+	db, exec := initDirectory(tb, dsn)
 	exec(`INSERT INTO tenants (id, name) VALUES (?, ?), (?, ?)`, corpusTenant, "Corpus tenant", corpusOther, "Other tenant")
 	people := corpusPeople(tb)
 	teams := map[string]int64{}
@@ -127,6 +116,23 @@ func corpusDirectory(tb testing.TB, dsn string) []corpusPerson {
 			id, corpusOther, 100, name, "other@example.com", "agent", true)
 	}
 	return people
+}
+
+// initDirectory creates the schema in the fresh database at dsn and returns
+// it with a function that runs one statement (written with ?) on it.
+func initDirectory(tb testing.TB, dsn string) (*engine.DB, func(q string, args ...any)) {
+	tb.Helper()
+	db := hostileOpen(tb, dsn)
+	if err := db.Init(context.Background()); err != nil {
+		tb.Fatalf("init: %v", err)
+	}
+	x := db.SQL()
+	return db, func(q string, args ...any) {
+		tb.Helper()
+		if _, err := x.Exec(x.Rebind(q), args...); err != nil {
+			tb.Fatalf("%s %v: %v", q, args, err)
+		}
+	}
 }
 
 // corpusWant is a corpus file's .want.json (see csvio/testdata/corpus).
