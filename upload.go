@@ -1,5 +1,10 @@
 package handover
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // Encoding names the character encoding an upload was read in.
 type Encoding string
 
@@ -9,8 +14,19 @@ const (
 	UTF8BOM     Encoding = "utf-8-bom"
 	UTF16LE     Encoding = "utf-16le"
 	UTF16BE     Encoding = "utf-16be"
-	Windows1252 Encoding = "windows-1252"
+	Windows1250 Encoding = "windows-1250" // Central European
+	Windows1251 Encoding = "windows-1251" // Cyrillic
+	Windows1252 Encoding = "windows-1252" // Western European ("ANSI" in Western locales)
+	Windows1253 Encoding = "windows-1253" // Greek
+	Windows1254 Encoding = "windows-1254" // Turkish
+	Windows1257 Encoding = "windows-1257" // Baltic
 )
+
+// LegacyGuesses are the 8-bit code pages a file without a byte-order mark
+// that is not UTF-8 may be in: the ANSI code pages in which Excel and
+// LibreOffice save CSV in European locales, most common first. Code pages that define every byte (Mac Roman) would not do: any
+// binary file would read as text in them.
+var LegacyGuesses = []Encoding{Windows1252, Windows1250, Windows1257, Windows1254, Windows1251, Windows1253}
 
 // Format describes how an upload was written, so that files derived from it
 // (the errors-only audit) can be written the same way.
@@ -31,6 +47,36 @@ type Upload struct {
 	ToCol   int      // index of To User ID in Header
 	NameCol int      // index of Name in Header, -1 when absent
 	Rows    []Row    // pair rows, in file order
+
+	// Readings is set when the file's bytes do not say their encoding: an
+	// 8-bit file without a byte-order mark that is ASCII only or not UTF-8.
+	// It holds the upload read in each encoding the bytes may be in, the
+	// reader's pick first (Format.Encoding, Header and Rows are that one
+	// until Use picks another). Validation uses the reading whose Name cells
+	// match the directory best.
+	Readings []Reading
+}
+
+// Reading is an upload's text read in one encoding that its bytes allow.
+type Reading struct {
+	Encoding Encoding
+	Header   []string
+	Rows     []Row
+	// Repertoire holds the non-ASCII characters of a legacy code page; it is
+	// empty for UTF-8, which has them all. A spreadsheet that saves text in
+	// a code page writes "?" for each character outside it.
+	Repertoire string
+}
+
+// Replaces reports whether saving text in the reading's encoding would have
+// turned c into a "?".
+func (r Reading) Replaces(c rune) bool {
+	return r.Repertoire != "" && c >= utf8.RuneSelf && !strings.ContainsRune(r.Repertoire, c)
+}
+
+// Use makes r, one of the upload's readings, the text of the upload.
+func (u *Upload) Use(r Reading) {
+	u.Format.Encoding, u.Header, u.Rows = r.Encoding, r.Header, r.Rows
 }
 
 // Row is one pair row of an upload.

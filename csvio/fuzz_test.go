@@ -67,8 +67,22 @@ func checkFileError(t *testing.T, err error) {
 	}
 }
 
-// checkUpload checks what every upload promises its readers.
+// checkUpload checks what every upload promises its readers, in each of
+// its readings.
 func checkUpload(t *testing.T, up *handover.Upload) {
+	t.Helper()
+	if len(up.Readings) > 0 && up.Readings[0].Encoding != up.Format.Encoding {
+		t.Errorf("in use %s, first reading %s", up.Format.Encoding, up.Readings[0].Encoding)
+	}
+	checkRows(t, up)
+	for _, r := range up.Readings {
+		c := *up
+		c.Use(r)
+		checkRows(t, &c)
+	}
+}
+
+func checkRows(t *testing.T, up *handover.Upload) {
 	t.Helper()
 	n := len(up.Header)
 	if up.FromCol >= n || up.ToCol >= n || up.NameCol >= n || up.FromCol == up.ToCol {

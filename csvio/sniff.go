@@ -30,6 +30,24 @@ func (s *source) encoding() handover.Encoding {
 	return s.dec.encoding()
 }
 
+// readings returns the encodings an 8-bit file may be in, once the whole
+// text has been read; nil when the encoding is certain.
+func (s *source) readings() []reading {
+	if s.dec == nil {
+		return nil
+	}
+	return s.dec.readings()
+}
+
+// copies returns how many readings keep the text read so far: one per code
+// page an 8-bit file with legacy bytes may still be in.
+func (s *source) copies() int {
+	if s.dec == nil || s.dec.mode != modeLegacy {
+		return 1
+	}
+	return len(s.dec.pages)
+}
+
 // open detects the encoding of r from its first bytes and returns its text.
 // Files that are not CSV text (empty, workbooks, archives, binary) are
 // rejected with a message saying what they look like.
@@ -56,7 +74,7 @@ func open(r io.Reader) (*source, error) {
 		s.format.Encoding = handover.UTF16BE
 		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
 	default:
-		s.dec = &textDecoder{}
+		s.dec = newTextDecoder()
 		text = transform.NewReader(raw, s.dec)
 	}
 	s.text = bufio.NewReaderSize(text, sniffBytes)

@@ -1,0 +1,113 @@
+package csvio
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+
+	"handover"
+)
+
+// centralSample is sample with Central European names, which Windows-1252
+// cannot hold but Windows-1250 can.
+const centralSample = "From User ID,To User ID,Name,Email,Role,Status,Team\n" +
+	"19,11,Łukasz Wróbel,lw@example.com,agent,Active,Kraków\n" +
+	"20,,Ann Lee,ann@example.com,agent,Active,Support\n" +
+	"21,12,Ondřej Čapek,oc@example.com,agent,Inactive,Brno\n"
+
+// readingOf returns the upload's reading in enc.
+func readingOf(t *testing.T, up *handover.Upload, enc handover.Encoding) handover.Reading {
+	t.Helper()
+	for _, r := range up.Readings {
+		if r.Encoding == enc {
+			return r
+		}
+	}
+	t.Fatalf("no %s reading among %v", enc, encodings(up.Readings))
+	return handover.Reading{}
+}
+
+func encodings(rs []handover.Reading) []handover.Encoding {
+	var out []handover.Encoding
+	for _, r := range rs {
+		out = append(out, r.Encoding)
+	}
+	return out
+}
+
+func readingPairs(r handover.Reading) []pair {
+	return pairsOf(&handover.Upload{Rows: r.Rows})
+}
+
+// TestReadCodePages: an 8-bit file that is not UTF-8 comes back read in
+// every code page its bytes allow, the reader's pick (Windows-1252) in use,
+// and each reading decodes every cell.
+func TestReadCodePages(t *testing.T) {
+	data := encode(t, charmap.Windows1250, centralSample)
+	up := mustRead(t, data, Options{})
+	if up.Format.Encoding != handover.Windows1252 || up.Readings[0].Encoding != handover.Windows1252 {
+		t.Errorf("in use %s, readings %v: want Windows-1252 first", up.Format.Encoding, encodings(up.Readings))
+	}
+	cz := readingOf(t, up, handover.Windows1250)
+	want := []pair{{2, "19", "11", "Łukasz Wróbel"}, {4, "21", "12", "Ondřej Čapek"}}
+	if diff := cmp.Diff(want, readingPairs(cz)); diff != "" {
+		t.Errorf("windows-1250 pairs (-want +got):\n%s", diff)
+	}
+	if got := cz.Rows[0].Record[6]; got != "Kraków" {
+		t.Errorf("windows-1250 Team cell %q, want Kraków", got)
+	}
+	if got := readingOf(t, up, handover.Windows1252).Rows[0].Name; got != "£ukasz Wróbel" {
+		t.Errorf("windows-1252 reads %q, want the mojibake £ukasz Wróbel", got)
+	}
+	if !cz.Replaces('Ø') || cz.Replaces('Ł') || cz.Replaces('a') {
+		t.Errorf("windows-1250 repertoire: Ø replaced %v, Ł %v, a %v", cz.Replaces('Ø'), cz.Replaces('Ł'), cz.Replaces('a'))
+	}
+}
+
+// TestReadCodePagesRuledOut: a byte that is not a character in a code page
+// rules that code page out: ť is 0x9D, which Windows-1252 leaves undefined,
+// and Š 0x8A, which Windows-1257 does.
+func TestReadCodePagesRuledOut(t *testing.T) {
+	up := mustRead(t, encode(t, charmap.Windows1250, "From User ID,To User ID,Name\n19,11,Šťastný\n"), Options{})
+	if got := encodings(up.Readings); !cmp.Equal(got, []handover.Encoding{handover.Windows1250, handover.Windows1251}) {
+		t.Errorf("readings %v, want windows-1250 and windows-1251", got)
+	}
+	if up.Format.Encoding != handover.Windows1250 || up.Rows[0].Name != "Šťastný" {
+		t.Errorf("in use %s, name %q", up.Format.Encoding, up.Rows[0].Name)
+	}
+}
+
+// TestReadASCIIReadings: an ASCII file may be UTF-8 or any code page; the
+// readings say so, UTF-8 first, all with the same rows.
+func TestReadASCIIReadings(t *testing.T) {
+	up := mustRead(t, []byte("From User ID,To User ID,Name\n19,11,?ukasz\n"), Options{})
+	got := encodings(up.Readings)
+	want := append([]handover.Encoding{handover.UTF8}, handover.LegacyGuesses...)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("readings (-want +got):\n%s", diff)
+	}
+	if up.Format.Encoding != handover.UTF8 {
+		t.Errorf("in use %s, want utf-8", up.Format.Encoding)
+	}
+	if up.Readings[0].Replaces('Ł') || !readingOf(t, up, handover.Windows1252).Replaces('Ł') {
+		t.Errorf("UTF-8 must replace nothing, Windows-1252 must replace Ł")
+	}
+}
+
+// TestReadUnicodeHasNoReadings: UTF-8 with non-ASCII text, a BOM or UTF-16
+// say what they are: no readings.
+func TestReadUnicodeHasNoReadings(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"utf-8":     []byte(centralSample),
+		"utf-8 BOM": []byte("\uFEFFFrom User ID,To User ID\n1,2\n"),
+		"utf-16":    encode(t, utf16LEBOM, centralSample),
+	} {
+		if up := mustRead(t, data, Options{}); up.Readings != nil {
+			t.Errorf("%s: readings %v", name, encodings(up.Readings))
+		}
+	}
+}
+
+var utf16LEBOM = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
