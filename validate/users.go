@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"golang.org/x/text/unicode/norm"
-
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"handover"
 )
@@ -11,14 +12,15 @@ import (
 // checkUsers checks a row's users against the directory: unknown_user,
 // out_of_view, tenant_admin, name_mismatch and inactive_target. It fills in
 // the names of the users the operator may see. nameCell is the row's Name
-// cell, "" when the upload has none.
-func checkUsers(r *handover.PlanRow, v *view, nameCell string) {
+// cell, "" when the upload has none; replaced reports the characters that
+// the file's code page writes as "?" (see sameName).
+func checkUsers(r *handover.PlanRow, v *view, nameCell string, replaced func(rune) bool) {
 	from, fromOK := findUser(r, v, fromColumn, r.From)
 	to, toOK := findUser(r, v, toColumn, r.To)
 	if fromOK {
 		r.FromName = from.Name
 		checkTenantAdmin(r, fromColumn, from, "remove this row")
-		checkName(r, from, nameCell)
+		checkName(r, from, nameCell, replaced)
 	}
 	if toOK {
 		r.ToName = to.Name
@@ -64,8 +66,8 @@ func checkTenantAdmin(r *handover.PlanRow, column string, u handover.User, fix s
 // checkName compares the row's Name cell with the source's name: a mismatch
 // means the sheet was probably re-sorted one column at a time, so the To User
 // ID typed on this row was meant for someone else.
-func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
-	if isBlank(nameCell) || sameName(nameCell, from.Name) {
+func checkName(r *handover.PlanRow, from handover.User, nameCell string, replaced func(rune) bool) {
+	if isBlank(nameCell) || sameName(nameCell, from.Name, replaced) {
 		return
 	}
 	add(r, handover.NameMismatch,
@@ -73,12 +75,37 @@ func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
 		quote(strings.TrimSpace(nameCell)), fromColumn, from.ID, from.Name)
 }
 
-// sameName reports whether two names are equal ignoring case, surrounding
-// spaces and runs of inner spaces, the Unicode form, and whether a control
-// character is written as itself or as its control picture (the export
-// writes ESC as ␛).
-func sameName(a, b string) bool {
-	return strings.EqualFold(foldName(a), foldName(b))
+// sameName reports whether a Name cell names the directory's user: the two
+// are equal ignoring case, surrounding spaces, runs of inner spaces and the
+// Unicode form; a control character equals its control picture (the export
+// writes ESC as ␛); and a "?" in the cell stands for any character for which
+// replaced is true: one that the code page the file was saved in cannot
+// hold, so the spreadsheet wrote "?" instead (Łukasz saved in Windows-1252 is
+// ?ukasz). A nil replaced makes "?" only a question mark.
+func sameName(cell, name string, replaced func(rune) bool) bool {
+	a, b := []rune(foldName(cell)), []rune(foldName(name))
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameLetter(a[i], b[i]) && (a[i] != '?' || replaced == nil || !replaced(b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameLetter reports whether a and b are equal under simple case folding,
+// as strings.EqualFold compares each rune.
+func sameLetter(a, b rune) bool {
+	for r := a; ; {
+		if r == b {
+			return true
+		}
+		if r = unicode.SimpleFold(r); r == a {
+			return false
+		}
+	}
 }
 
 // foldName shows control characters as the export writes them, collapses
