@@ -1,6 +1,9 @@
 package csvio
 
 import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +12,45 @@ import (
 
 	"handover"
 )
+
+// TestReadRandomBytes: random binary data is not CSV text, whatever its first
+// bytes happen to be and however short it is, so it is unreadable, not a
+// text file with a bad header.
+func TestReadRandomBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20240917, 1))
+	random := func(n int, keep func(byte) bool) []byte {
+		b := make([]byte, 0, n)
+		for len(b) < n {
+			if c := byte(rng.Uint32()); keep(c) {
+				b = append(b, c)
+			}
+		}
+		return b
+	}
+	any := func(byte) bool { return true }
+	noControls := func(c byte) bool { return c >= ' ' } // as if line ends and NULs were stripped
+	tests := []struct {
+		name   string
+		prefix string
+		keep   func(byte) bool
+	}{
+		{"plain", "", any},
+		{"after a UTF-16LE BOM", "\xFF\xFE", any},
+		{"after a UTF-16BE BOM", "\xFE\xFF", any},
+		{"after a UTF-8 BOM", "\xEF\xBB\xBF", any},
+		{"without control bytes", "", noControls},
+		{"without control bytes after a UTF-16LE BOM", "\xFF\xFE", noControls},
+	}
+	for _, tt := range tests {
+		for _, n := range []int{1 << 10, 64 << 10, 1 << 20} {
+			data := append([]byte(tt.prefix), random(n, tt.keep)...)
+			_, err := Read(bytes.NewReader(data), "random.bin", Options{})
+			if got := handover.ErrorCode(err); got != handover.Unreadable {
+				t.Errorf("%s, %d bytes: got %s (%v), want %s", tt.name, n, got, err, handover.Unreadable)
+			}
+		}
+	}
+}
 
 // centralSample is sample with Central European names, which Windows-1252
 // cannot hold but Windows-1250 can.
@@ -106,6 +148,21 @@ func TestReadUnicodeHasNoReadings(t *testing.T) {
 	} {
 		if up := mustRead(t, data, Options{}); up.Readings != nil {
 			t.Errorf("%s: readings %v", name, encodings(up.Readings))
+		}
+	}
+}
+
+// TestReadInvalidUTF16: UTF-16 that no program writes is unreadable.
+func TestReadInvalidUTF16(t *testing.T) {
+	for name, data := range map[string]string{
+		"lone high surrogate": "\xFF\xFEF\x00,\x00\x00\xD8\n\x00",
+		"lone low surrogate":  "\xFF\xFEF\x00\x00\xDC\n\x00",
+		"odd byte count":      "\xFF\xFEF\x00,",
+		"reversed BOM inside": "\xFF\xFEF\x00\xFE\xFF",
+	} {
+		_, err := Read(strings.NewReader(data), "x", Options{})
+		if handover.ErrorCode(err) != handover.Unreadable || !strings.Contains(err.Error(), "not valid UTF-16") {
+			t.Errorf("%s: got %v", name, err)
 		}
 	}
 }

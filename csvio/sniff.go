@@ -69,10 +69,10 @@ func open(r io.Reader) (*source, error) {
 		text = transform.NewReader(raw, s.dec)
 	case bytes.HasPrefix(head, []byte("\xFF\xFE")):
 		s.format.Encoding = handover.UTF16LE
-		text = transform.NewReader(raw, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder())
+		text = transform.NewReader(raw, utf16Decoder(handover.UTF16LE))
 	case bytes.HasPrefix(head, []byte("\xFE\xFF")):
 		s.format.Encoding = handover.UTF16BE
-		text = transform.NewReader(raw, unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder())
+		text = transform.NewReader(raw, utf16Decoder(handover.UTF16BE))
 	default:
 		s.dec = newTextDecoder()
 		text = transform.NewReader(raw, s.dec)
@@ -80,6 +80,16 @@ func open(r io.Reader) (*source, error) {
 	s.text = bufio.NewReaderSize(text, sniffBytes)
 	s.detectLayout()
 	return s, nil
+}
+
+// utf16Decoder checks and decodes UTF-16 in the given byte order, dropping
+// the BOM.
+func utf16Decoder(order handover.Encoding) transform.Transformer {
+	end := unicode.LittleEndian
+	if order == handover.UTF16BE {
+		end = unicode.BigEndian
+	}
+	return transform.Chain(&utf16Check{be: order == handover.UTF16BE}, unicode.UTF16(end, unicode.ExpectBOM).NewDecoder())
 }
 
 // detectLayout finds the delimiter and line ends from the header line.
