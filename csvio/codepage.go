@@ -22,7 +22,11 @@ var codePages = map[handover.Encoding]*charmap.Charmap{
 	handover.Windows1252: charmap.Windows1252,
 	handover.Windows1253: charmap.Windows1253,
 	handover.Windows1254: charmap.Windows1254,
+	handover.Windows1255: charmap.Windows1255,
+	handover.Windows1256: charmap.Windows1256,
 	handover.Windows1257: charmap.Windows1257,
+	handover.Windows1258: charmap.Windows1258,
+	handover.Macintosh:   charmap.Macintosh,
 }
 
 // pagesOf returns the code pages of encs, in order.

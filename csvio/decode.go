@@ -18,11 +18,15 @@ var errMixedEncoding = errors.New("not valid UTF-8 after earlier UTF-8 text")
 // errInvalidUTF8 reports bytes that are not UTF-8 in a file with a UTF-8 BOM.
 var errInvalidUTF8 = errors.New("not valid UTF-8 despite the UTF-8 BOM")
 
+// errForcedUTF8 reports bytes that are not UTF-8 when UTF-8 was forced.
+var errForcedUTF8 = errors.New("not valid UTF-8 although UTF-8 was forced")
+
 // errNoCodePage reports a byte that is a character in none of the code pages
 // the file may still be in.
 type errNoCodePage struct {
-	b     byte
-	tried []handover.Encoding
+	b      byte
+	tried  []handover.Encoding
+	forced bool
 }
 
 func (e *errNoCodePage) Error() string {
@@ -43,8 +47,8 @@ type textMode int
 const (
 	modeASCII  textMode = iota // only ASCII seen: UTF-8 and every code page agree
 	modeUTF8                   // valid multi-byte UTF-8 seen
-	modeLegacy                 // a byte that is not UTF-8 seen: legacy 8-bit text
-	modeStrict                 // a UTF-8 BOM promised UTF-8: anything else is an error
+	modeLegacy                 // a byte that is not UTF-8 seen, or a code page forced
+	modeStrict                 // a UTF-8 BOM or --encoding promised UTF-8: anything else is an error
 )
 
 // textDecoder turns an 8-bit file without a UTF-16 BOM into UTF-8 while
@@ -56,12 +60,20 @@ const (
 // runes (codePage.text) and each byte rules out the code pages in which it
 // is not a character. It implements transform.Transformer.
 type textDecoder struct {
-	mode  textMode
-	pages []codePage // the code pages the legacy bytes so far allow
+	mode   textMode
+	pages  []codePage // the code pages the legacy bytes so far allow
+	forced bool       // the mode and pages were given, not guessed
 }
 
-// newTextDecoder returns a decoder guessing among handover.LegacyGuesses.
-func newTextDecoder() *textDecoder {
+// newTextDecoder returns a decoder guessing among handover.LegacyGuesses,
+// or reading only forced (UTF-8 or a code page) when it is not "".
+func newTextDecoder(forced handover.Encoding) *textDecoder {
+	switch {
+	case forced == handover.UTF8:
+		return &textDecoder{mode: modeStrict, forced: true}
+	case forced != "":
+		return &textDecoder{mode: modeLegacy, pages: pagesOf([]handover.Encoding{forced}), forced: true}
+	}
 	return &textDecoder{pages: pagesOf(handover.LegacyGuesses)}
 }
 
@@ -103,10 +115,12 @@ func (d *textDecoder) utf8(dst, src []byte, atEOF bool) (w, r int, err error) {
 		if !atEOF && !utf8.FullRune(src) {
 			return 0, 0, transform.ErrShortSrc
 		}
-		switch d.mode {
-		case modeStrict:
+		switch {
+		case d.mode == modeStrict && d.forced:
+			return 0, 0, errForcedUTF8
+		case d.mode == modeStrict:
 			return 0, 0, errInvalidUTF8
-		case modeUTF8:
+		case d.mode == modeUTF8:
 			return 0, 0, errMixedEncoding
 		}
 		d.mode = modeLegacy
@@ -138,7 +152,7 @@ func (d *textDecoder) legacy(dst []byte, b byte) (w, r int, err error) {
 		for i, p := range d.pages {
 			tried[i] = p.enc
 		}
-		return 0, 0, &errNoCodePage{b: b, tried: tried}
+		return 0, 0, &errNoCodePage{b: b, tried: tried, forced: d.forced}
 	}
 	d.pages = left
 	return utf8.EncodeRune(dst, rune(b)), 1, nil
@@ -151,6 +165,9 @@ func (d *textDecoder) encoding() handover.Encoding {
 	case modeLegacy:
 		return d.pages[0].enc
 	case modeStrict:
+		if d.forced {
+			return handover.UTF8
+		}
 		return handover.UTF8BOM
 	}
 	return handover.UTF8

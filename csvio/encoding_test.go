@@ -152,6 +152,55 @@ func TestReadUnicodeHasNoReadings(t *testing.T) {
 	}
 }
 
+// TestReadForcedEncoding: --encoding reads the file in that encoding only,
+// and rejects bytes that are not text in it.
+func TestReadForcedEncoding(t *testing.T) {
+	cz := encode(t, charmap.Windows1250, centralSample)
+	tests := []struct {
+		name  string
+		data  []byte
+		enc   handover.Encoding
+		want  handover.Encoding // encoding in use
+		names []string
+		code  handover.Code
+		frag  string
+	}{
+		{"windows-1250", cz, handover.Windows1250, handover.Windows1250, []string{"Łukasz Wróbel", "Ondřej Čapek"}, "", ""},
+		{"windows-1252", cz, handover.Windows1252, handover.Windows1252, []string{"£ukasz Wróbel", "Ondøej Èapek"}, "", ""},
+		{"utf-8 on a legacy file", cz, handover.UTF8, "", nil, handover.Unreadable, "row 2 is not valid UTF-8, which --encoding asked for"},
+		{"undefined byte", []byte("From User ID,To User ID,Name\n19,11,A\x81B\n"), handover.Windows1252, "", nil, handover.Unreadable, "0x81, which is not a character in windows-1252"},
+		{"utf-16 without BOM", encode(t, utf16LE, centralSample), handover.UTF16, handover.UTF16LE, []string{"Łukasz Wróbel", "Ondřej Čapek"}, "", ""},
+		{"utf-16 with BOM", encode(t, utf16BEBOM, centralSample), handover.UTF16, handover.UTF16BE, []string{"Łukasz Wróbel", "Ondřej Čapek"}, "", ""},
+		{"utf-8 on a UTF-8 file", []byte(centralSample), handover.UTF8, handover.UTF8, []string{"Łukasz Wróbel", "Ondřej Čapek"}, "", ""},
+		{"macintosh", encode(t, charmap.Macintosh, "From User ID,To User ID,Name\n19,11,Zoë\n"), handover.Macintosh, handover.Macintosh, []string{"Zoë"}, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up, err := Read(bytes.NewReader(tt.data), "forced.csv", Options{Encoding: tt.enc})
+			if tt.code != "" {
+				wantError(t, err, tt.code, tt.frag)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if up.Format.Encoding != tt.want {
+				t.Errorf("encoding %s, want %s", up.Format.Encoding, tt.want)
+			}
+			var names []string
+			for _, r := range up.Rows {
+				names = append(names, r.Name)
+			}
+			if diff := cmp.Diff(tt.names, names); diff != "" {
+				t.Errorf("names (-want +got):\n%s", diff)
+			}
+			if len(up.Readings) > 1 {
+				t.Errorf("a forced encoding gave readings %v", encodings(up.Readings))
+			}
+		})
+	}
+}
+
 // TestReadInvalidUTF16: UTF-16 that no program writes is unreadable.
 func TestReadInvalidUTF16(t *testing.T) {
 	for name, data := range map[string]string{
@@ -167,4 +216,8 @@ func TestReadInvalidUTF16(t *testing.T) {
 	}
 }
 
-var utf16LEBOM = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+var (
+	utf16LE    = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	utf16LEBOM = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM)
+	utf16BEBOM = unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+)

@@ -26,6 +26,9 @@ type Options struct {
 	// MaxPairs is the most pair rows an upload may hold; 0 means
 	// handover.DefaultMaxPairs.
 	MaxPairs int
+	// Encoding forces the encoding the file is read in (one of
+	// handover.ForcibleEncodings); "" detects it.
+	Encoding handover.Encoding
 }
 
 func (o Options) maxPairs() int {
@@ -49,7 +52,7 @@ const pairBytesPerPair = 16 << 10
 // Readings: one per code page its bytes allow (see handover.Upload).
 func Read(r io.Reader, name string, opts Options) (*handover.Upload, error) {
 	hash := sha256.New()
-	src, err := open(io.TeeReader(r, hash))
+	src, err := open(io.TeeReader(r, hash), opts.Encoding)
 	if err != nil {
 		return nil, err
 	}
