@@ -210,11 +210,20 @@ func (g *guard) control(b byte) error {
 
 // annotate turns a decoding error into a message naming the row.
 func (g *guard) annotate(err error) error {
+	var cp *errNoCodePage
 	switch {
 	case errors.Is(err, errMixedEncoding):
 		return handover.Errorf(handover.Unreadable, "row %d is not UTF-8 although earlier rows are: the file mixes encodings; save it again as CSV UTF-8", g.row)
 	case errors.Is(err, errInvalidUTF8):
 		return handover.Errorf(handover.Unreadable, "row %d is not valid UTF-8 although the file starts with a UTF-8 byte-order mark; save it again as CSV UTF-8", g.row)
+	case errors.Is(err, errForcedUTF8):
+		return handover.Errorf(handover.Unreadable, "row %d is not valid UTF-8, which --encoding asked for: give the file's real encoding, or leave --encoding out to detect it", g.row)
+	case errors.Is(err, errInvalidUTF16):
+		return handover.Errorf(handover.Unreadable, "row %d is not valid UTF-16 text: this looks like binary data, not CSV text; %s", g.row, saveAsCSV)
+	case errors.As(err, &cp) && cp.forced:
+		return handover.Errorf(handover.Unreadable, "row %d has the byte 0x%02X, which is not a character in %s, which --encoding asked for: give the file's real encoding, or leave --encoding out to detect it", g.row, cp.b, encodingList(cp.tried))
+	case errors.As(err, &cp):
+		return handover.Errorf(handover.Unreadable, "row %d is neither UTF-8 nor text in any code page a spreadsheet saves in (the byte 0x%02X is not a character in %s): this looks like binary data, not CSV text; %s", g.row, cp.b, encodingList(cp.tried), saveAsCSV)
 	}
 	var he *handover.Error
 	if errors.As(err, &he) {

@@ -9,15 +9,16 @@ import (
 const saveAsCSV = "in Excel use File › Save As › CSV UTF-8, in LibreOffice File › Save As › Text CSV"
 
 // notText rejects files whose first bytes show they are not CSV text,
-// saying what they look like and how to get CSV instead.
-func notText(head []byte) error {
+// saying what they look like and how to get CSV instead. utf16 says the file
+// is to be read as UTF-16, where NUL bytes are expected.
+func notText(head []byte, utf16 bool) error {
 	if len(head) == 0 {
 		return handover.Errorf(handover.Unreadable, "the file is empty: upload the people CSV with the To User ID column filled in")
 	}
 	if what := looksLike(head); what != "" {
 		return handover.Errorf(handover.Unreadable, "this is %s, not CSV: %s", what, saveAsCSV)
 	}
-	if bytes.HasPrefix(head, []byte("\xFF\xFE")) || bytes.HasPrefix(head, []byte("\xFE\xFF")) {
+	if utf16 || bytes.HasPrefix(head, []byte("\xFF\xFE")) || bytes.HasPrefix(head, []byte("\xFE\xFF")) {
 		return nil // UTF-16: NUL bytes are expected; the guard checks the decoded text
 	}
 	if bytes.IndexByte(head, 0) >= 0 {

@@ -28,6 +28,10 @@ var trickyNames = []string{
 	"  spaced  ",
 	"李小龍",
 	"",
+	"Esc\x1b[31mRed\x1b[0m Bell\a",
+	"\x1b]0;title\a",
+	"=\x1b",
+	"Nul\x00Del\x7f\v\f",
 }
 
 func trickyUsers() []handover.User {
@@ -61,6 +65,18 @@ func TestPeopleWriterFormat(t *testing.T) {
 	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n" +
 		"19,,'=SUM(A1),j@example.com,agent,Active,Support\n" +
 		"11,,\"Smith, Jo\",'-x@example.com,admin,Inactive,'@Sales\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("export (-want +got):\n%s", diff)
+	}
+}
+
+// TestPeopleWriterShowsControls: control characters in a name reach the
+// file as their visible pictures, so that it stays text a spreadsheet shows
+// and a terminal prints harmlessly.
+func TestPeopleWriterShowsControls(t *testing.T) {
+	got := string(exportBytes(t, []handover.User{{ID: 19, Name: "Jo\x1b[2J\aSmith", Email: "j@example.com", Role: handover.RoleAgent, Active: true, Team: "=\x1bTeam"}}))
+	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n" +
+		"19,,Jo␛[2J␇Smith,j@example.com,agent,Active,'=␛Team\n"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)
 	}

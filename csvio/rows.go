@@ -68,6 +68,7 @@ var cellKeys = func() []string {
 // duplicate columns, nor recognise a mis-decoded BOM. So the header is read
 // raw, matched with headerKey, and then renamed for gocsv (renameColumns).
 type rowReader struct {
+	src        *source
 	csv        *csv.Reader
 	um         *gocsv.Unmarshaller
 	header     []string
@@ -92,7 +93,7 @@ func newRowReader(src *source) (*rowReader, error) {
 	if err != nil {
 		return nil, readError(err, 0)
 	}
-	rr := &rowReader{csv: r, um: um}
+	rr := &rowReader{src: src, csv: r, um: um}
 	rr.header, rr.misdecoded = cleanHeader(um.Headers)
 	if rr.from, rr.to, rr.name, err = columns(rr.header); err != nil {
 		return nil, err

@@ -8,7 +8,8 @@
 #   apt-get install -y libreoffice-calc-nogui && scripts/make-corpus.sh
 #
 # Filter options are LibreOffice's CSV tokens: separator, quote, character
-# set (76 UTF-8, 65535 UTF-16 "Unicode", 1 Windows-1252), first line, column
+# set (76 UTF-8, 65535 UTF-16 "Unicode", 1 Windows-1252, 33 Windows-1250),
+# first line, column
 # formats (1/2/2/2: columns A and B as Text), language, quote all text,
 # detect special numbers, save as shown, ..., evaluate formulas (token 13).
 set -euo pipefail
@@ -53,6 +54,7 @@ convert semicolon          "$text_ids" "csv:$calc:59,34,76,1,,0,false,true,true"
 convert unicode-tab        "$text_ids" "csv:$calc:9,34,65535,1,,0,false,true,true"        lo-unicode-tab.txt
 convert windows-1252       "$text_ids" "csv:$calc:44,34,1,1,,0,false,true,true"          lo-windows-1252.csv
 convert crlf-1252          "$text_ids" "csv:$calc:44,34,1,1,,0,false,true,true"          lo-crlf-1252.csv
+convert windows-1250       "$text_ids" "csv:$calc:44,34,33,1,,0,false,true,true"         lo-windows-1250.csv
 gen crlf "$out/lo-crlf-1252.csv" "$out/lo-crlf-1252.csv" # LibreOffice on Linux writes LF; Windows programs end rows with CRLF
 convert leading-zeros      "$standard" "csv:$calc:44,34,76,1,,0,false,true,true"          lo-leading-zeros.csv
 convert scientific         "$standard" "csv:$calc:44,34,76,1,,0,false,true,true"          lo-scientific.csv
@@ -82,8 +84,10 @@ Made by `scripts/make-corpus.sh` (do not edit by hand): the people export
 (`csvio/testdata/corpusgen`), then opened and saved by LibreOffice Calc. Each file
 has a `.want.json`: the format `csvio.Read` must detect and the pair rows it must
 return (`line` is the spreadsheet row, `from`/`to` the trimmed cells, `name` the
-Name cell with neutralisation undone), or `{"error": "code"}`. `validation` says
-what validation must then report; `TestCorpus` checks the reader's part only.
+Name cell with neutralisation undone), or `{"error": "code"}`. Where the bytes
+leave the code page open, the encoding is that of the reading validation must
+pick by the names, and the pairs are that reading's. `validation` says what
+validation must then report; `TestCorpus` checks the reader's part only.
 
 | file | what happened to it |
 |---|---|
@@ -91,7 +95,8 @@ what validation must then report; `TestCorpus` checks the reader's part only.
 | lo-utf8-bom.csv | the same with a UTF-8 BOM, as Excel's "CSV UTF-8" writes |
 | lo-semicolon.csv | saved with `;` separators, as in locales with a decimal comma |
 | lo-unicode-tab.txt | saved as "Unicode text": UTF-16LE with BOM, tab separated |
-| lo-windows-1252.csv | saved in Windows-1252 ("ANSI"), names with €, “ ”, Œ, Š, ñ |
+| lo-windows-1252.csv | saved in Windows-1252 ("ANSI"), names with €, “ ”, Œ, Š, ñ; Ł, ř, ő and the control pictures became `?` |
+| lo-windows-1250.csv | saved in Windows-1250 (Central European "ANSI"): Ł, ř, ő kept, Ø, Œ, Ñ and the control pictures became `?`; the reader cannot tell it from Windows-1252, validation can (the names) |
 | lo-crlf-1252.csv | Windows-1252 with CRLF row ends (LF inside cells), as Excel on Windows |
 | lo-leading-zeros.csv | To typed as 0001002; a double-click open made them numbers |
 | lo-decimal-ids.csv | ID columns formatted as numbers with one decimal: 1001.0 |

@@ -1,9 +1,10 @@
 package validate
 
 import (
-	"golang.org/x/text/unicode/norm"
-
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"handover"
 )
@@ -12,14 +13,15 @@ import (
 // out_of_view, tenant_admin, name_mismatch and inactive_target (or
 // both_inactive when deactivate: sources are deactivated). It fills in the
 // names of the users the operator may see. nameCell is the row's Name
-// cell, "" when the upload has none.
-func checkUsers(r *handover.PlanRow, v *view, nameCell string, deactivate bool) {
+// cell, "" when the upload has none; replaced reports the characters that
+// the file's code page writes as "?" (see sameName).
+func checkUsers(r *handover.PlanRow, v *view, nameCell string, replaced func(rune) bool, deactivate bool) {
 	from, fromOK := findUser(r, v, fromColumn, r.From)
 	to, toOK := findUser(r, v, toColumn, r.To)
 	if fromOK {
 		r.FromName = from.Name
 		checkTenantAdmin(r, fromColumn, from, "remove this row")
-		checkName(r, from, nameCell)
+		checkName(r, from, nameCell, replaced)
 	}
 	if toOK {
 		r.ToName = to.Name
@@ -70,8 +72,8 @@ func checkTenantAdmin(r *handover.PlanRow, column string, u handover.User, fix s
 // checkName compares the row's Name cell with the source's name: a mismatch
 // means the sheet was probably re-sorted one column at a time, so the To User
 // ID typed on this row was meant for someone else.
-func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
-	if isBlank(nameCell) || sameName(nameCell, from.Name) {
+func checkName(r *handover.PlanRow, from handover.User, nameCell string, replaced func(rune) bool) {
+	if isBlank(nameCell) || sameName(nameCell, from.Name, replaced) {
 		return
 	}
 	add(r, handover.NameMismatch,
@@ -79,16 +81,44 @@ func checkName(r *handover.PlanRow, from handover.User, nameCell string) {
 		quote(strings.TrimSpace(nameCell)), fromColumn, from.ID, from.Name)
 }
 
-// sameName reports whether two names are equal ignoring case, surrounding
-// spaces and runs of inner spaces.
-func sameName(a, b string) bool {
-	return strings.EqualFold(foldName(a), foldName(b))
+// sameName reports whether a Name cell names the directory's user: the two
+// are equal ignoring case, surrounding spaces, runs of inner spaces and the
+// Unicode form; a control character equals its control picture (the export
+// writes ESC as ␛); and a "?" in the cell stands for any character for which
+// replaced is true: one that the code page the file was saved in cannot
+// hold, so the spreadsheet wrote "?" instead (Łukasz saved in Windows-1252 is
+// ?ukasz). A nil replaced makes "?" only a question mark.
+func sameName(cell, name string, replaced func(rune) bool) bool {
+	a, b := []rune(foldName(cell)), []rune(foldName(name))
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameLetter(a[i], b[i]) && (a[i] != '?' || replaced == nil || !replaced(b[i])) {
+			return false
+		}
+	}
+	return true
 }
 
-// foldName collapses white space and puts accents in one Unicode form, so
-// "Zoë" typed on a Mac (decomposed) matches "Zoë" in the directory.
+// sameLetter reports whether a and b are equal under simple case folding,
+// as strings.EqualFold compares each rune.
+func sameLetter(a, b rune) bool {
+	for r := a; ; {
+		if r == b {
+			return true
+		}
+		if r = unicode.SimpleFold(r); r == a {
+			return false
+		}
+	}
+}
+
+// foldName shows control characters as the export writes them, collapses
+// white space and puts accents in one Unicode form, so "Zoë" typed on a Mac
+// (decomposed) matches "Zoë" in the directory.
 func foldName(s string) string {
-	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
+	return norm.NFC.String(strings.Join(strings.Fields(handover.VisibleControls(s)), " "))
 }
 
 // checkSelf refuses a row whose source is its target.

@@ -47,6 +47,10 @@ type Validator struct {
 // is a *handover.Error with code LimitExceeded when the file has more pairs
 // than allowed, ErrForbidden when op may not hand data over, or a wrapped
 // directory error.
+//
+// An upload whose encoding was open (up.Readings) is settled first: Validate
+// makes up use the reading whose Name cells match the directory best, so
+// that a file saved in a Central European code page reads as one.
 func (v *Validator) Validate(ctx context.Context, op handover.User, up *handover.Upload) (*handover.Plan, error) {
 	if !op.CanOperate() {
 		return nil, handover.Errorf(handover.ErrForbidden,
@@ -56,13 +60,24 @@ func (v *Validator) Validate(ctx context.Context, op handover.User, up *handover
 	if err := v.checkLimit(up); err != nil {
 		return nil, err
 	}
-	plan := &handover.Plan{Upload: up, Operator: op, Rows: parseRows(up.Rows)}
-	view, err := lookUp(ctx, v.Dir, op, plan.Rows)
+	readings := readingsOf(up)
+	parsed := make([][]handover.PlanRow, len(readings))
+	var all []handover.PlanRow
+	for i, rd := range readings {
+		parsed[i] = parseRows(rd.Rows)
+		all = append(all, parsed[i]...)
+	}
+	view, err := lookUp(ctx, v.Dir, op, all) // every reading's IDs, in one question
 	if err != nil {
 		return nil, err
 	}
+	pick := pickReading(readings, parsed, view)
+	if len(up.Readings) > 0 {
+		up.Use(readings[pick])
+	}
+	plan := &handover.Plan{Upload: up, Operator: op, Rows: parsed[pick]}
 	for i := range plan.Rows {
-		checkUsers(&plan.Rows[i], view, nameOf(up, i), v.DeactivateSource)
+		checkUsers(&plan.Rows[i], view, nameOf(up, i), readings[pick].Replaces, v.DeactivateSource)
 		checkSelf(&plan.Rows[i])
 	}
 	checkShape(plan.Rows)

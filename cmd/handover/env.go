@@ -28,6 +28,7 @@ type env struct {
 	as             string
 	logFormat      string
 	maxPairs       int
+	encoding       string
 	log            zerolog.Logger
 	db             *engine.DB
 }
@@ -38,6 +39,7 @@ func (e *env) flags(fs *flag.FlagSet) {
 	fs.StringVar(&e.as, "as", os.Getenv("HANDOVER_AS"), "your user ID: an active admin or tenant admin (env HANDOVER_AS)")
 	fs.StringVar(&e.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.IntVar(&e.maxPairs, "max-pairs", handover.DefaultMaxPairs, "most pairs accepted in one file")
+	fs.StringVar(&e.encoding, "encoding", "", "read the file in this encoding (utf-8, utf-16, windows-1252, windows-1250, ...) instead of detecting it")
 }
 
 func envOr(name, def string) string {
@@ -112,6 +114,10 @@ func (e *env) operator(ctx context.Context) (*engine.DB, handover.User, error) {
 
 // readUpload reads an upload from a file, or stdin for "-".
 func (e *env) readUpload(path string) (*handover.Upload, error) {
+	enc, err := handover.ParseEncoding(e.encoding)
+	if err != nil {
+		return nil, err
+	}
 	r := e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -121,7 +127,7 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 		defer f.Close()
 		r = f
 	}
-	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs})
+	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs, Encoding: enc})
 }
 
 // plan validates an upload and counts what each pair would move;

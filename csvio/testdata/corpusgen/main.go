@@ -22,12 +22,16 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"handover"
 	"handover/csvio"
 )
 
-// seedUsers are the people of the seed export. Every non-ASCII name is in
-// Windows-1252, including bytes 0x80–0x9F where it differs from Latin-1.
+// seedUsers are the people of the seed export. The first names are all in
+// Windows-1252, including bytes 0x80–0x9F where it differs from Latin-1; the
+// last ones are Central European names that only Windows-1250 holds, and a
+// name with control characters (the export shows them as ␛ and ␇).
 var seedUsers = []handover.User{
 	{ID: 1001, Name: "John Smith"},
 	{ID: 1002, Name: "Jenny Andrews"},
@@ -47,12 +51,16 @@ var seedUsers = []handover.User{
 	{ID: 1016, Name: "=HYPERLINK(\"http://example.com\",\"x\")"},
 	{ID: 123456789012345678, Name: "Long Id Leaver"},
 	{ID: 123456789012345679, Name: "Long Id Successor"},
+	{ID: 1017, Name: "Łukasz Wróbel"},
+	{ID: 1018, Name: "Ondřej Čapek"},
+	{ID: 1019, Name: "Zsófia Kővári"},
+	{ID: 1020, Name: "Eve \x1b[31mRed\x1b[0m Bell\a"},
 }
 
 // shortPairs are the handovers the admin types (From → To) in every variant;
 // longPair only where IDs survive (text import) or are meant to be damaged.
 var (
-	shortPairs = [][2]int64{{1001, 1002}, {1003, 1004}, {1005, 1006}, {1008, 1009}, {1012, 1013}, {1014, 1015}}
+	shortPairs = [][2]int64{{1001, 1002}, {1003, 1004}, {1005, 1006}, {1008, 1009}, {1012, 1013}, {1014, 1015}, {1017, 1018}, {1020, 1019}}
 	longPair   = [2]int64{123456789012345678, 123456789012345679}
 )
 
@@ -63,6 +71,7 @@ type variant struct {
 	edit   func(rows [][]string) // further edits after filling To
 	id     func(id int64) string // how LibreOffice writes an ID back
 	names  func(rows [][]string) // names a reader must return, when edited
+	saved  *charmap.Charmap      // the code page LibreOffice saved in: it writes "?" for what it lacks
 	format handover.Format       // the format Read must detect
 	note   string                // what validation must say
 	err    handover.Code         // when the file must be rejected
@@ -71,12 +80,15 @@ type variant struct {
 var utf8Plain = handover.Format{Delimiter: ',', Encoding: handover.UTF8}
 
 var variants = map[string]variant{
-	"utf8":               {long: true, id: asText, format: utf8Plain},
-	"utf8-bom":           {long: true, id: asText, format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM}},
-	"semicolon":          {long: true, id: asText, format: handover.Format{Delimiter: ';', Encoding: handover.UTF8}},
-	"unicode-tab":        {long: true, id: asText, format: handover.Format{Delimiter: '\t', Encoding: handover.UTF16LE}},
-	"windows-1252":       {long: true, id: asText, format: handover.Format{Delimiter: ',', Encoding: handover.Windows1252}},
-	"crlf-1252":          {long: true, id: asText, format: handover.Format{Delimiter: ',', Encoding: handover.Windows1252, CRLF: true}},
+	"utf8":        {long: true, id: asText, format: utf8Plain},
+	"utf8-bom":    {long: true, id: asText, format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM}},
+	"semicolon":   {long: true, id: asText, format: handover.Format{Delimiter: ';', Encoding: handover.UTF8}},
+	"unicode-tab": {long: true, id: asText, format: handover.Format{Delimiter: '\t', Encoding: handover.UTF16LE}},
+	"windows-1252": {long: true, id: asText, saved: charmap.Windows1252, format: handover.Format{Delimiter: ',', Encoding: handover.Windows1252},
+		note: "Central European names and the control pictures were saved as ?, which stands for what Windows-1252 lacks: no name_mismatch"},
+	"crlf-1252": {long: true, id: asText, saved: charmap.Windows1252, format: handover.Format{Delimiter: ',', Encoding: handover.Windows1252, CRLF: true}},
+	"windows-1250": {long: true, id: asText, saved: charmap.Windows1250, format: handover.Format{Delimiter: ',', Encoding: handover.Windows1250},
+		note: "validation reads the file as Windows-1250, whose names match the directory; Ø, Œ, Ñ and the control pictures were saved as ?: no name_mismatch"},
 	"leading-zeros":      {edit: padTo, id: asText, format: utf8Plain},
 	"decimal-ids":        {id: func(id int64) string { return asText(id) + ".0" }, format: utf8Plain, note: "validation accepts IDs with a trailing .0"},
 	"scientific":         {long: true, id: standard, format: utf8Plain, note: "validation: bad_id on the long-ID pair (1.23456789012346E+017 is spreadsheet damage: format the ID columns as Text)"},
@@ -280,11 +292,24 @@ func wantPairs(v variant) []wantPair {
 	var out []wantPair
 	for _, p := range pairsOf(v) {
 		line := lineOf(p[0])
-		name := handover.Unneutralize(all[line-1][2])
+		name := handover.Unneutralize(lossy(all[line-1][2], v.saved))
 		out = append(out, wantPair{Line: line, From: v.id(p[0]), To: v.id(p[1]), Name: name})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
+}
+
+// lossy is cell as saved in code page cm: "?" for each character it lacks.
+func lossy(cell string, cm *charmap.Charmap) string {
+	if cm == nil {
+		return cell
+	}
+	return strings.Map(func(r rune) rune {
+		if _, ok := cm.EncodeRune(r); !ok {
+			return '?'
+		}
+		return r
+	}, cell)
 }
 
 // mismatches names the pair rows whose Name is not their From user's.
