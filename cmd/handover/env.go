@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -29,7 +31,13 @@ type env struct {
 	logFormat      string
 	maxPairs       int
 	log            zerolog.Logger
-	db             *engine.DB
+	logErr         error
+	logOnce        sync.Once
+	// trail follows the job the command runs, from its log events.
+	trail jobTrail
+	db    *engine.DB
+	// opened is db once open, for reading while the command may still run.
+	opened atomic.Pointer[engine.DB]
 }
 
 func (e *env) flags(fs *flag.FlagSet) {
@@ -46,18 +54,22 @@ func envOr(name, def string) string {
 	return def
 }
 
-// logger builds the logger once, from --log-format.
+// logger builds the logger once, from --log-format. Whatever the format,
+// every job event also reaches e.trail.
 func (e *env) logger() (zerolog.Logger, error) {
-	switch e.logFormat {
-	case "json":
-		e.log = zerolog.New(e.stderr).With().Timestamp().Logger()
-	case "text", "":
-		e.log = zerolog.New(zerolog.ConsoleWriter{Out: e.stderr, NoColor: !isTerminal(e.stderr), TimeFormat: time.TimeOnly}).
-			With().Timestamp().Logger().Level(zerolog.ErrorLevel)
-	default:
-		return e.log, handover.Errorf(handover.ErrUsage, "--log-format %q: use text or json", e.logFormat)
-	}
-	return e.log, nil
+	e.logOnce.Do(func() {
+		switch e.logFormat {
+		case "json":
+			e.log = zerolog.New(zerolog.MultiLevelWriter(e.stderr, &e.trail)).With().Timestamp().Logger()
+		case "text", "":
+			console := zerolog.ConsoleWriter{Out: e.stderr, NoColor: !isTerminal(e.stderr), TimeFormat: time.TimeOnly}
+			shown := &zerolog.FilteredLevelWriter{Writer: zerolog.LevelWriterAdapter{Writer: console}, Level: zerolog.ErrorLevel}
+			e.log = zerolog.New(zerolog.MultiLevelWriter(shown, &e.trail)).With().Timestamp().Logger().Level(zerolog.InfoLevel)
+		default:
+			e.logErr = handover.Errorf(handover.ErrUsage, "--log-format %q: use text or json", e.logFormat)
+		}
+	})
+	return e.log, e.logErr
 }
 
 // open connects to the database, which must already have the schema.
@@ -76,6 +88,7 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	}
 	db.Log = e.log
 	e.db = db
+	e.opened.Store(db)
 	// Hidden knob for tests and tuning: pairs per transaction.
 	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
 		db.ChunkSize = n
