@@ -24,6 +24,9 @@ import (
 // env is what every command shares: the common flags, standard streams,
 // the logger and the open database.
 type env struct {
+	// ctx is the command's context, for the confirmation prompt, whose
+	// callers do not pass one.
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	dsn            string
@@ -161,7 +164,8 @@ func fileErrorPlan(err error) (*handover.Plan, bool) {
 }
 
 // confirm asks the operator to type "yes" unless they passed --yes; it
-// refuses when there is no terminal to ask.
+// refuses when there is no terminal to ask. It returns the context's error
+// as soon as the command's context ends (a signal), answer or not.
 func (e *env) confirm(yes bool, question string) error {
 	if yes {
 		return nil
@@ -170,7 +174,18 @@ func (e *env) confirm(yes bool, question string) error {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
 	}
 	fmt.Fprintf(e.stderr, "%s\nType yes to go on: ", question)
-	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	answer := make(chan string, 1)
+	go func() { // left blocked on the terminal if the context ends first
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-e.ctx.Done():
+		fmt.Fprintln(e.stderr) // end the prompt's line
+		return e.ctx.Err()
+	}
 	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: nothing was changed")
 	}

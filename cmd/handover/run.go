@@ -65,7 +65,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return handover.Errorf(handover.ErrUsage, "unknown command %q; see the list above", args[0])
 	}
 	cmd := c.make()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	fs := flag.NewFlagSet("handover "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
