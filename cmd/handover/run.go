@@ -65,7 +65,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return handover.Errorf(handover.ErrUsage, "unknown command %q; see the list above", args[0])
 	}
 	cmd := c.make()
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	out := &countingWriter{w: stdout}
+	e := &env{ctx: ctx, stdin: stdin, stdout: out, stderr: stderr}
 	fs := flag.NewFlagSet("handover "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -83,6 +84,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		defer e.close()
 	}
 	err = e.stopped(ctx, err, midway[args[0]])
+	if f := fs.Lookup("format"); err != nil && err != errHelp && f != nil && f.Value.String() == "json" && out.n.Load() == 0 {
+		_ = errorJSON(stdout, err) // unless the command printed its own document
+	}
 	return e.logged(err)
 }
 

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -153,4 +155,28 @@ func (t *jobTrail) snapshot() trailState {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.state
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// errorJSON prints err as {"error": {"code": "...", "message": "..."}} on
+// w, for --format json.
+func errorJSON(w io.Writer, err error) error {
+	type body struct {
+		Code    handover.Code `json:"code"`
+		Message string        `json:"message"`
+	}
+	return json.NewEncoder(w).Encode(struct {
+		Error body `json:"error"`
+	}{body{handover.ErrorCode(err), handover.ErrorMessage(err)}})
 }
