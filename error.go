@@ -10,7 +10,7 @@ const (
 	ExitOK       = 0 // success
 	ExitPartial  = 1 // the run finished but some pairs failed (audit written)
 	ExitRejected = 2 // input rejected: usage, file or validation errors; nothing changed
-	ExitBlocked  = 3 // cannot proceed: database unreachable, job running, not permitted
+	ExitBlocked  = 3 // cannot proceed: database unreachable, job running, not permitted, stopped by a signal
 )
 
 // Error kinds that are not validation codes.
@@ -21,6 +21,7 @@ const (
 	ErrUnavailable Code = "unavailable" // the database cannot be reached
 	ErrLocked      Code = "locked"      // another bulk job runs for the tenant
 	ErrInterrupted Code = "interrupted" // the file's job was interrupted: resume it (exit 3)
+	ErrCancelled   Code = "cancelled"   // stopped by a signal (SIGINT, SIGTERM); the message says what is left
 	ErrNotFound    Code = "not_found"
 	ErrPartial     Code = "partial" // some pairs failed
 	ErrInternal    Code = "internal"
@@ -70,9 +71,10 @@ func ExitCode(err error) int {
 	switch ErrorCode(err) {
 	case ErrPartial:
 		return ExitPartial
-	case ErrForbidden, ErrUnavailable, ErrLocked, ErrInterrupted, ErrInternal:
+	case ErrForbidden, ErrUnavailable, ErrLocked, ErrInterrupted, ErrCancelled, ErrInternal:
 		// An interrupted job for the file is like a job still running: the
 		// input is fine, the tenant's state stops it; `resume` is the fix.
+		// A command stopped by a signal cannot proceed either.
 		return ExitBlocked
 	default:
 		return ExitRejected

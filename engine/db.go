@@ -54,14 +54,24 @@ func IsPostgres(dsn string) bool {
 
 // Open connects to dsn: a postgres:// URL or key=value string for PostgreSQL,
 // anything else is an SQLite file path. It does not create the schema.
+// Connecting gives up after the connect timeout (see ConnectTimeout) or
+// when ctx ends, whichever is first; it then returns ctx's error.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	d := dialect(sqliteDialect{})
+	var (
+		d   dialect
+		raw *sql.DB
+		err error
+	)
 	if IsPostgres(dsn) {
 		d = postgresDialect{}
-	} else if err := createPrivate(sqlitePath(dsn)); err != nil {
-		return nil, unavailable(dsn, err)
+		raw, err = openPostgres(dsn)
+	} else {
+		d = sqliteDialect{}
+		if err := createPrivate(sqlitePath(dsn)); err != nil {
+			return nil, unavailable(dsn, err)
+		}
+		raw, err = sql.Open(d.driver(), sqliteConnString(d, dsn))
 	}
-	raw, err := sql.Open(d.driver(), d.connString(dsn))
 	if err != nil {
 		return nil, unavailable(dsn, err)
 	}
@@ -69,6 +79,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	d.configure(raw)
 	if err := raw.PingContext(ctx); err != nil {
 		raw.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, unavailable(dsn, err)
 	}
 	return db, nil
@@ -97,6 +110,11 @@ func (db *DB) Dialect() string { return db.dialect.driver() }
 func (db *DB) SQL() *sqlx.DB { return db.db }
 
 func unavailable(dsn string, err error) error {
+	var slow noAnswerError
+	if errors.As(err, &slow) {
+		return &handover.Error{Code: handover.ErrUnavailable,
+			Message: fmt.Sprintf("the database %s did not answer within %v (connect_timeout); check --db (or HANDOVER_DB) and that the server is running", redact(dsn), slow.timeout)}
+	}
 	return &handover.Error{Code: handover.ErrUnavailable,
 		Message: scrub(fmt.Sprintf("cannot reach the database %s: %v; check --db (or HANDOVER_DB) and that the server is running", Redact(dsn), err), dsn)}
 }

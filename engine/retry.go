@@ -23,12 +23,13 @@ var (
 // retry runs fn, retrying transient failures (serialization failures,
 // deadlocks, lock timeouts, SQLite busy, a dropped connection) with bounded
 // exponential backoff. A connection still failing after the last attempt is
-// returned as an unavailable database.
+// returned as an unavailable database. Nothing is retried once ctx has
+// ended: a cancelled statement can look like a dropped connection.
 func retry(ctx context.Context, db *DB, fn func() error) error {
 	wait := retryBase
 	var err error
 	for attempt := 1; attempt <= retryAttempts; attempt++ {
-		if err = fn(); err == nil || !isTransient(err) {
+		if err = fn(); err == nil || ctx.Err() != nil || !isTransient(err) {
 			return err
 		}
 		db.Log.Warn().Err(err).Int("attempt", attempt).Dur("backoff", wait).Msg("transient database error; retrying")

@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -22,6 +24,9 @@ import (
 // env is what every command shares: the common flags, standard streams,
 // the logger and the open database.
 type env struct {
+	// ctx is the command's context, for the confirmation prompt, whose
+	// callers do not pass one.
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	dsn            string
@@ -30,7 +35,13 @@ type env struct {
 	maxPairs       int
 	encoding       string
 	log            zerolog.Logger
-	db             *engine.DB
+	logErr         error
+	logOnce        sync.Once
+	// trail follows the job the command runs, from its log events.
+	trail jobTrail
+	db    *engine.DB
+	// opened is db once open, for reading while the command may still run.
+	opened atomic.Pointer[engine.DB]
 }
 
 func (e *env) flags(fs *flag.FlagSet) {
@@ -49,18 +60,22 @@ func envOr(name, def string) string {
 	return def
 }
 
-// logger builds the logger once, from --log-format.
+// logger builds the logger once, from --log-format. Whatever the format,
+// every job event also reaches e.trail.
 func (e *env) logger() (zerolog.Logger, error) {
-	switch e.logFormat {
-	case "json":
-		e.log = zerolog.New(e.stderr).With().Timestamp().Logger()
-	case "text", "":
-		e.log = zerolog.New(zerolog.ConsoleWriter{Out: e.stderr, NoColor: !isTerminal(e.stderr), TimeFormat: time.TimeOnly}).
-			With().Timestamp().Logger().Level(zerolog.ErrorLevel)
-	default:
-		return e.log, handover.Errorf(handover.ErrUsage, "--log-format %q: use text or json", e.logFormat)
-	}
-	return e.log, nil
+	e.logOnce.Do(func() {
+		switch e.logFormat {
+		case "json":
+			e.log = zerolog.New(zerolog.MultiLevelWriter(e.stderr, &e.trail)).With().Timestamp().Logger()
+		case "text", "":
+			console := zerolog.ConsoleWriter{Out: e.stderr, NoColor: !isTerminal(e.stderr), TimeFormat: time.TimeOnly}
+			shown := &zerolog.FilteredLevelWriter{Writer: zerolog.LevelWriterAdapter{Writer: console}, Level: zerolog.ErrorLevel}
+			e.log = zerolog.New(zerolog.MultiLevelWriter(shown, &e.trail)).With().Timestamp().Logger().Level(zerolog.InfoLevel)
+		default:
+			e.logErr = handover.Errorf(handover.ErrUsage, "--log-format %q: use text or json", e.logFormat)
+		}
+	})
+	return e.log, e.logErr
 }
 
 // open connects to the database, which must already have the schema.
@@ -79,6 +94,7 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	}
 	db.Log = e.log
 	e.db = db
+	e.opened.Store(db)
 	// Hidden knob for tests and tuning: pairs per transaction.
 	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
 		db.ChunkSize = n
@@ -156,7 +172,8 @@ func fileErrorPlan(err error) (*handover.Plan, bool) {
 }
 
 // confirm asks the operator to type "yes" unless they passed --yes; it
-// refuses when there is no terminal to ask.
+// refuses when there is no terminal to ask. It returns the context's error
+// as soon as the command's context ends (a signal), answer or not.
 func (e *env) confirm(yes bool, question string) error {
 	if yes {
 		return nil
@@ -165,7 +182,18 @@ func (e *env) confirm(yes bool, question string) error {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
 	}
 	fmt.Fprintf(e.stderr, "%s\nType yes to go on: ", question)
-	line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+	answer := make(chan string, 1)
+	go func() { // left blocked on the terminal if the context ends first
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		answer <- line
+	}()
+	var line string
+	select {
+	case line = <-answer:
+	case <-e.ctx.Done():
+		fmt.Fprintln(e.stderr) // end the prompt's line
+		return e.ctx.Err()
+	}
 	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: nothing was changed")
 	}

@@ -15,8 +15,11 @@ import (
 )
 
 func main() {
+	// SIGINT or SIGTERM cancels ctx: the command stops and says what is
+	// left. A second signal ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop)
 	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	var logged loggedError
 	if err != nil && err != errHelp && !errors.As(err, &logged) {

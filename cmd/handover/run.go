@@ -42,6 +42,14 @@ var commands = map[string]struct {
 	"prune":   {"prune [--older-than DAYS] [--dry-run] [--yes]   tenant admins: remove undo journals past the retention period", func() command { return &pruneCmd{} }},
 }
 
+// midway says what is left when a signal stops a command that may have
+// changed something outside a job; any other command stopped outside a job
+// has changed nothing (see stopped).
+var midway = map[string]string{
+	"demo":  "the demo database may be incomplete: run `handover demo` again to build it afresh",
+	"prune": "the undo journals of some of the jobs may be removed already: run `handover prune` again to finish",
+}
+
 // Run runs the handover command line with args (without the program name).
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
@@ -57,7 +65,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return handover.Errorf(handover.ErrUsage, "unknown command %q; see the list above", args[0])
 	}
 	cmd := c.make()
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	out := &countingWriter{w: stdout}
+	e := &env{ctx: ctx, stdin: stdin, stdout: out, stderr: stderr}
 	fs := flag.NewFlagSet("handover "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -70,8 +79,15 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	return e.logged(cmd.run(ctx, e, pos))
+	abandoned, err := runStoppable(ctx, func() error { return cmd.run(ctx, e, pos) })
+	if !abandoned { // else the command still uses the database
+		defer e.close()
+	}
+	err = e.stopped(ctx, err, midway[args[0]])
+	if f := fs.Lookup("format"); err != nil && err != errHelp && f != nil && f.Value.String() == "json" && out.n.Load() == 0 {
+		_ = errorJSON(stdout, err) // unless the command printed its own document
+	}
+	return e.logged(err)
 }
 
 // loggedError is an error already written to the JSON log: main does not
