@@ -113,7 +113,7 @@ func unavailable(dsn string, err error) error {
 	var slow noAnswerError
 	if errors.As(err, &slow) {
 		return &handover.Error{Code: handover.ErrUnavailable,
-			Message: fmt.Sprintf("the database %s did not answer within %v (connect_timeout); check --db (or HANDOVER_DB) and that the server is running", redact(dsn), slow.timeout)}
+			Message: fmt.Sprintf("the database %s did not answer within %v (connect_timeout); check --db (or HANDOVER_DB) and that the server is running", Redact(dsn), slow.timeout)}
 	}
 	return &handover.Error{Code: handover.ErrUnavailable,
 		Message: scrub(fmt.Sprintf("cannot reach the database %s: %v; check --db (or HANDOVER_DB) and that the server is running", Redact(dsn), err), dsn)}
