@@ -523,11 +523,13 @@ func (s *soakDriver) jobOf(args []string, obs soakObs) int64 {
 func (s *soakDriver) finish() {
 	s.app.halt()
 	s.record(nil, nil, nil) // what the application did since the last step
-	for range 200 {
-		left := s.jobsWhere(func(j soakJob) bool { return j.Status == "interrupted" || j.Status == "running" })
+	tries := map[int64]int{}
+	for {
+		left := s.jobsWhere(func(j soakJob) bool { return (j.Status == "interrupted" || j.Status == "running") && tries[j.ID] < 3 })
 		if len(left) == 0 {
-			break
+			break // the check reports any job left unfinished
 		}
+		tries[left[0]]++
 		s.step([]soakPlan{{args: []string{"resume", jobID(left[0])}, kind: "resume"}}, nil)
 	}
 	s.h.Final = soakFinal{Live: s.liveRows(), Archive: s.archived(), Ledgers: s.ledgers(""), Listed: s.listJobs()}
