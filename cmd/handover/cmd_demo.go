@@ -43,8 +43,8 @@ func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.db = db
-	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s: %d users (%d in a second tenant), %d data rows; tenant admin %d.\n",
-		info.Tenant, engine.Redact(e.dsn), info.Users, len(info.OtherTenantUsers), info.Rows, info.TenantAdmin)
+	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s with %d users, and a second tenant with %d users; %d data rows in all; tenant admin %d.\n",
+		info.Tenant, engine.Redact(e.dsn), info.Users-info.OtherUsers, info.OtherUsers, info.Rows, info.TenantAdmin)
 	if c.dataOnly {
 		return nil
 	}
