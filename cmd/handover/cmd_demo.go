@@ -132,10 +132,10 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
 	}
-	body, rerr := os.ReadFile(auditPath)
-	if rerr == nil {
-		fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s: fix a row and run this file again to re-run just it.\n\n%s\n", auditPath, strings.TrimPrefix(string(body), "\uFEFF"))
+	if err := c.showAudit(ctx, e, db, job.ID, auditPath); err != nil {
+		return err
 	}
+	fmt.Fprintln(e.stdout)
 	shown := engine.Redact(e.dsn)
 	flags := fmt.Sprintf("--db %s --as %d", shellQuote(shown), plan.Operator.ID)
 	fmt.Fprintf(e.stdout, "Try next:\n  handover jobs %s\n  handover show %d %s\n  handover preview %s %s --format html -o preview.html\n  handover undo %d %s --yes\n",
@@ -143,6 +143,35 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if shown != e.dsn {
 		fmt.Fprintln(e.stdout, "(The password is masked as ****: type it in, or set HANDOVER_DB and leave --db out.)")
 	}
+	return nil
+}
+
+// showAudit prints the job's audit file and says what its rows are: rows
+// validation refused, which never ran, and pairs that failed while running.
+func (c *demoCmd) showAudit(ctx context.Context, e *env, db *engine.DB, job int64, path string) error {
+	failed, err := db.FailedPairs(ctx, job)
+	if err != nil || len(failed) == 0 {
+		return err
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	notRun := 0
+	for _, jp := range failed {
+		if jp.Error != nil && jp.Error.Code != handover.TransferFailed {
+			notRun++
+		}
+	}
+	var what []string
+	if notRun > 0 {
+		what = append(what, countOf(notRun, "row", "rows")+" that were not run because of errors in the file")
+	}
+	if broke := len(failed) - notRun; broke > 0 {
+		what = append(what, countOf(broke, "pair", "pairs")+" that failed while transferring and changed nothing")
+	}
+	fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s lists the %s: fix them and run it to re-run just those pairs.\n\n%s",
+		path, strings.Join(what, ", and the "), strings.TrimPrefix(string(body), "\uFEFF"))
 	return nil
 }
 

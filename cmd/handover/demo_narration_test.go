@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"handover"
+	"handover/audit"
 	"handover/engine"
 )
 
@@ -140,6 +141,30 @@ func TestDemoCounts(t *testing.T) {
 		would := d.line(t, `Run would transfer (\d+) pairs: (\d+) rows would move, (\d+) target rows would be overwritten\. \d+ pairs with errors would not run\.`)
 		if int64(done) != num(would[1]) || moved != num(would[2]) || overwritten != num(would[3]) {
 			t.Errorf("the preview says %s pairs, %s rows to move, %s to overwrite; job 1 did %d pairs, moved %d rows, overwrote %d", would[1], would[2], would[3], done, moved, overwritten)
+		}
+	})
+}
+
+// TestDemoNotRunRows: the demo's narration of its run says that the rows
+// refused by validation were not run because of errors in the file — never
+// that they are transfer errors — with as many rows as the audit file and
+// the job hold, and running the audit file runs just those rows again.
+func TestDemoNotRunRows(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := newDemoRun(t, backend)
+		m := d.line(t, `6\. The errors-only audit file (.+) lists the (\d+) rows that were not run because of errors in the file: fix them and run it to re-run just those pairs\.`)
+		path, n := m[1], int(num(m[2]))
+		rows := readSheet(t, path).rows
+		if _, failed, broke, _, _ := d.job1(t); len(rows) != n || failed != n || broke != 0 {
+			t.Errorf("the demo says %d rows were not run; the audit file has %d, job 1 %d failed pairs (%d while transferring)", n, len(rows), failed, broke)
+		}
+		if strings.Contains(d.out, audit.Failure) || strings.Contains(strings.ToLower(d.out), "transfer error") {
+			t.Errorf("the demo calls rows refused by validation transfer errors:\n%s", d.out)
+		}
+		admin := d.line(t, `1\. Built .* tenant admin (\d+)\.`)[1]
+		r := mustCLI(t, 1, nil, "run", path, "--skip-invalid", "--yes", "--db", d.dsn, "--as", admin, "--audit", filepath.Join(d.dir, "again.csv"))
+		if want := "Job 2: " + countOf(n, "pair", "pairs") + ", 0 done, " + strconv.Itoa(n) + " failed"; !strings.Contains(r.stdout, want) {
+			t.Errorf("running the audit file: want %q\n%s", want, r)
 		}
 	})
 }
