@@ -104,16 +104,16 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "4. Preview (`handover preview %s`):\n\n", transfers)
+	p := c.pasteable(e, op.ID)
+	fmt.Fprintf(e.stdout, "4. Preview (`%s`):\n\n", p.cmd("preview", up.Name))
 	if err := audit.PreviewText(e.stdout, plan, 1, 25); err != nil {
 		return err
 	}
-	return c.runValid(ctx, e, db, plan, up)
+	return c.runValid(ctx, e, db, plan, up, p)
 }
 
 // runValid runs the plan's valid pairs and shows the summary and audit.
-func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload) error {
-	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`handover run %s --skip-invalid --yes`):\n\n", up.Name)
+func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload, p pasteable) error {
 	guard, err := db.LockTenant(ctx, plan.Operator, "run")
 	if err != nil {
 		return err
@@ -123,11 +123,12 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err != nil {
 		return err
 	}
+	auditPath := e.defaultAuditPath(c.dir, job.ID)
+	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`%s`):\n\n", p.cmd("run", up.Name, "--skip-invalid", "--yes", "--audit", auditPath))
 	res, err := e.execute(ctx, db, job, false, db.Execute)
 	if err != nil {
 		return err
 	}
-	auditPath := e.defaultAuditPath(c.dir, job.ID)
 	err = e.report(ctx, db, job, res, up, auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
@@ -135,12 +136,12 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err := c.showAudit(ctx, e, db, job.ID, auditPath); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout)
-	shown := engine.Redact(e.dsn)
-	flags := fmt.Sprintf("--db %s --as %d", shellQuote(shown), plan.Operator.ID)
-	fmt.Fprintf(e.stdout, "Try next:\n  handover jobs %s\n  handover show %d %s\n  handover preview %s %s --format html -o preview.html\n  handover undo %d %s --yes\n",
-		flags, job.ID, flags, up.Name, flags, job.ID, flags)
-	if shown != e.dsn {
+	fmt.Fprintln(e.stdout, "\nTry next, from this same folder (preview exits 2 while the file has rows with errors, but writes the page):")
+	for _, cmd := range []string{p.cmd("jobs"), p.cmd("show", itoa(job.ID)),
+		p.cmd("preview", up.Name, "--format", "html", "-o", filepath.Join(c.dir, "preview.html")), p.cmd("undo", itoa(job.ID), "--yes")} {
+		fmt.Fprintln(e.stdout, "  "+cmd)
+	}
+	if p.masked {
 		fmt.Fprintln(e.stdout, "(The password is masked as ****: type it in, or set HANDOVER_DB and leave --db out.)")
 	}
 	return nil
@@ -175,10 +176,36 @@ func (c *demoCmd) showAudit(ctx context.Context, e *env, db *engine.DB, job int6
 	return nil
 }
 
+// pasteable renders the commands the demo prints for the reader to paste
+// into a shell in the folder the demo ran in: started the way the demo
+// was, on its database (password masked) and as its tenant admin, every
+// argument quoted for the shell where it needs it.
+type pasteable struct {
+	prog   string
+	flags  []string
+	masked bool
+}
+
+// pasteable returns how the demo prints commands on its database, as the
+// operator as.
+func (c *demoCmd) pasteable(e *env, as int64) pasteable {
+	shown := engine.Redact(e.dsn)
+	return pasteable{prog: "handover", flags: []string{"--db", shown, "--as", itoa(as)}, masked: shown != e.dsn}
+}
+
+// cmd renders one command: the subcommand, its arguments, then --db and --as.
+func (p pasteable) cmd(args ...string) string {
+	words := []string{p.prog}
+	for _, a := range append(args, p.flags...) {
+		words = append(words, shellQuote(a))
+	}
+	return strings.Join(words, " ")
+}
+
 // shellQuote quotes s for a POSIX shell when it holds anything but plain
-// path and URL characters.
+// path and URL characters, or begins with "=" (which zsh expands).
 func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-") == "" {
+	if s != "" && !strings.HasPrefix(s, "=") && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-") == "" {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
