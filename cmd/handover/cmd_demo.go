@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -189,8 +190,9 @@ type pasteable struct {
 // pasteable returns how the demo prints commands on its database, as the
 // operator as.
 func (c *demoCmd) pasteable(e *env, as int64) pasteable {
+	wd, _ := os.Getwd()
 	shown := engine.Redact(e.dsn)
-	return pasteable{prog: "handover", flags: []string{"--db", shown, "--as", itoa(as)}, masked: shown != e.dsn}
+	return pasteable{prog: launcher(os.Args[0], wd), flags: []string{"--db", shown, "--as", itoa(as)}, masked: shown != e.dsn}
 }
 
 // cmd renders one command: the subcommand, its arguments, then --db and --as.
@@ -209,6 +211,59 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// goRunBinary matches where `go run` puts the binary of ./cmd/handover: a
+// go-build work folder's bNNN/exe/, or its build cache entry (Go 1.24 on).
+var goRunBinary = regexp.MustCompile(`(?:/go-build[0-9]+/b[0-9]+/exe|/[0-9a-f]{2}/[0-9a-f]{64}-d)/handover(?:\.exe)?$`)
+
+// launcher returns how a reader in folder dir starts handover the way
+// arg0 (os.Args[0]) was started: `go run` and the path of this package
+// from dir when arg0 is a binary go run built, else `handover`.
+func launcher(arg0, dir string) string {
+	if !goRunBinary.MatchString(filepath.ToSlash(arg0)) {
+		return "handover"
+	}
+	root := moduleRoot(dir)
+	if root == "" {
+		return "go run ./cmd/handover"
+	}
+	rel, err := filepath.Rel(dir, filepath.Join(root, "cmd", "handover"))
+	if err != nil {
+		return "go run ./cmd/handover"
+	}
+	rel = filepath.ToSlash(rel)
+	if rel != "." && rel != ".." && !strings.HasPrefix(rel, "../") {
+		rel = "./" + rel
+	}
+	return "go run " + shellQuote(rel)
+}
+
+// moduleRoot returns the folder of the go.mod of module handover that
+// holds dir, or "".
+func moduleRoot(dir string) string {
+	for d := dir; d != ""; d = filepath.Dir(d) {
+		if body, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			if modulePath(body) != "handover" {
+				return "" // another module: go run could not have started us from here
+			}
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return ""
+}
+
+// modulePath returns the module path a go.mod declares.
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
 }
 
 // demoEdits picks the successors typed into the sheet: valid pairs and one
