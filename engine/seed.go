@@ -50,13 +50,15 @@ type SeedInfo struct {
 	ActiveAgents, InactiveAgents, Supervisors []int64
 	// Formula is the user whose name begins with "=".
 	Formula int64
-	// OtherTenantUsers are the agents of the second tenant.
+	// OtherTenantUsers are the agents of the second tenant (its other
+	// users are not listed; OtherUsers counts them all).
 	OtherTenantUsers []int64
 	// Heavy are the heavy agents (SeedOptions.Heavy), by ID.
 	Heavy []int64
-	// Users counts the users of both tenants; Rows the data rows of both.
-	Users int
-	Rows  int64
+	// Users counts the users of both tenants, OtherUsers those of the
+	// second tenant; Rows the data rows of both.
+	Users, OtherUsers int
+	Rows              int64
 }
 
 // SeedAdmin is an admin with the teams of its view and the active agents
@@ -333,7 +335,8 @@ var asciiFold = strings.NewReplacer("ë", "e", "é", "e", "á", "a", "í", "i", 
 // info summarises the plan for the demo and benchmark.
 func (s *seeder) info() SeedInfo {
 	main, other := s.tenants[0], s.tenants[1]
-	in := SeedInfo{Tenant: main.ID, OtherTenant: other.ID, Rows: s.rows, Users: len(main.Users) + len(other.Users)}
+	in := SeedInfo{Tenant: main.ID, OtherTenant: other.ID, Rows: s.rows,
+		Users: len(main.Users) + len(other.Users), OtherUsers: len(other.Users)}
 	for _, u := range main.Users {
 		switch {
 		case u.Role == handover.RoleTenantAdmin:

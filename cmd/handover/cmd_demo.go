@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -43,8 +44,8 @@ func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.db = db
-	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s: %d users (%d in a second tenant), %d data rows; tenant admin %d.\n",
-		info.Tenant, engine.Redact(e.dsn), info.Users, len(info.OtherTenantUsers), info.Rows, info.TenantAdmin)
+	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s with %d users, and a second tenant with %d users; %d data rows in all; tenant admin %d.\n",
+		info.Tenant, engine.Redact(e.dsn), info.Users-info.OtherUsers, info.OtherUsers, info.Rows, info.TenantAdmin)
 	if c.dataOnly {
 		return nil
 	}
@@ -104,16 +105,16 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "4. Preview (`handover preview %s`):\n\n", transfers)
+	p := c.pasteable(e, op.ID)
+	fmt.Fprintf(e.stdout, "4. Preview (`%s`):\n\n", p.cmd("preview", up.Name))
 	if err := audit.PreviewText(e.stdout, plan, 1, 25); err != nil {
 		return err
 	}
-	return c.runValid(ctx, e, db, plan, up)
+	return c.runValid(ctx, e, db, plan, up, p)
 }
 
 // runValid runs the plan's valid pairs and shows the summary and audit.
-func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload) error {
-	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`handover run %s --skip-invalid --yes`):\n\n", up.Name)
+func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload, p pasteable) error {
 	guard, err := db.LockTenant(ctx, plan.Operator, "run")
 	if err != nil {
 		return err
@@ -123,36 +124,146 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 	if err != nil {
 		return err
 	}
+	auditPath := e.defaultAuditPath(c.dir, job.ID)
+	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`%s`):\n\n", p.cmd("run", up.Name, "--skip-invalid", "--yes", "--audit", auditPath))
 	res, err := e.execute(ctx, db, job, false, db.Execute)
 	if err != nil {
 		return err
 	}
-	auditPath := e.defaultAuditPath(c.dir, job.ID)
 	err = e.report(ctx, db, job, res, up, auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
 	}
-	body, rerr := os.ReadFile(auditPath)
-	if rerr == nil {
-		fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s: fix a row and run this file again to re-run just it.\n\n%s\n", auditPath, strings.TrimPrefix(string(body), "\uFEFF"))
+	if err := c.showAudit(ctx, e, db, job.ID, auditPath); err != nil {
+		return err
 	}
-	shown := engine.Redact(e.dsn)
-	flags := fmt.Sprintf("--db %s --as %d", shellQuote(shown), plan.Operator.ID)
-	fmt.Fprintf(e.stdout, "Try next:\n  handover jobs %s\n  handover show %d %s\n  handover preview %s %s --format html -o preview.html\n  handover undo %d %s --yes\n",
-		flags, job.ID, flags, up.Name, flags, job.ID, flags)
-	if shown != e.dsn {
+	fmt.Fprintln(e.stdout, "\nTry next, from this same folder (preview exits 2 while the file has rows with errors, but writes the page):")
+	for _, cmd := range []string{p.cmd("jobs"), p.cmd("show", itoa(job.ID)),
+		p.cmd("preview", up.Name, "--format", "html", "-o", filepath.Join(c.dir, "preview.html")), p.cmd("undo", itoa(job.ID), "--yes")} {
+		fmt.Fprintln(e.stdout, "  "+cmd)
+	}
+	if p.masked {
 		fmt.Fprintln(e.stdout, "(The password is masked as ****: type it in, or set HANDOVER_DB and leave --db out.)")
 	}
 	return nil
 }
 
+// showAudit prints the job's audit file and says what its rows are: rows
+// validation refused, which never ran, and pairs that failed while running.
+func (c *demoCmd) showAudit(ctx context.Context, e *env, db *engine.DB, job int64, path string) error {
+	failed, err := db.FailedPairs(ctx, job)
+	if err != nil || len(failed) == 0 {
+		return err
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	notRun := 0
+	for _, jp := range failed {
+		if jp.Error != nil && jp.Error.Code != handover.TransferFailed {
+			notRun++
+		}
+	}
+	var what []string
+	if notRun > 0 {
+		what = append(what, countOf(notRun, "row", "rows")+" that were not run because of errors in the file")
+	}
+	if broke := len(failed) - notRun; broke > 0 {
+		what = append(what, countOf(broke, "pair", "pairs")+" that failed while transferring and changed nothing")
+	}
+	fmt.Fprintf(e.stdout, "\n6. The errors-only audit file %s lists the %s: fix them and run it to re-run just those pairs.\n\n%s",
+		path, strings.Join(what, ", and the "), strings.TrimPrefix(string(body), "\uFEFF"))
+	return nil
+}
+
+// pasteable renders the commands the demo prints for the reader to paste
+// into a shell in the folder the demo ran in: started the way the demo
+// was, on its database (password masked) and as its tenant admin, every
+// argument quoted for the shell where it needs it.
+type pasteable struct {
+	prog   string
+	flags  []string
+	masked bool
+}
+
+// pasteable returns how the demo prints commands on its database, as the
+// operator as.
+func (c *demoCmd) pasteable(e *env, as int64) pasteable {
+	wd, _ := os.Getwd()
+	shown := engine.Redact(e.dsn)
+	return pasteable{prog: launcher(os.Args[0], wd), flags: []string{"--db", shown, "--as", itoa(as)}, masked: shown != e.dsn}
+}
+
+// cmd renders one command: the subcommand, its arguments, then --db and --as.
+func (p pasteable) cmd(args ...string) string {
+	words := []string{p.prog}
+	for _, a := range append(args, p.flags...) {
+		words = append(words, shellQuote(a))
+	}
+	return strings.Join(words, " ")
+}
+
 // shellQuote quotes s for a POSIX shell when it holds anything but plain
-// path and URL characters.
+// path and URL characters, or begins with "=" (which zsh expands).
 func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-") == "" {
+	if s != "" && !strings.HasPrefix(s, "=") && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-") == "" {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// goRunBinary matches where `go run` puts the binary of ./cmd/handover: a
+// go-build work folder's bNNN/exe/, or its build cache entry (Go 1.24 on).
+var goRunBinary = regexp.MustCompile(`(?:/go-build[0-9]+/b[0-9]+/exe|/[0-9a-f]{2}/[0-9a-f]{64}-d)/handover(?:\.exe)?$`)
+
+// launcher returns how a reader in folder dir starts handover the way
+// arg0 (os.Args[0]) was started: `go run` and the path of this package
+// from dir when arg0 is a binary go run built, else `handover`.
+func launcher(arg0, dir string) string {
+	if !goRunBinary.MatchString(filepath.ToSlash(arg0)) {
+		return "handover"
+	}
+	root := moduleRoot(dir)
+	if root == "" {
+		return "go run ./cmd/handover"
+	}
+	rel, err := filepath.Rel(dir, filepath.Join(root, "cmd", "handover"))
+	if err != nil {
+		return "go run ./cmd/handover"
+	}
+	rel = filepath.ToSlash(rel)
+	if rel != "." && rel != ".." && !strings.HasPrefix(rel, "../") {
+		rel = "./" + rel
+	}
+	return "go run " + shellQuote(rel)
+}
+
+// moduleRoot returns the folder of the go.mod of module handover that
+// holds dir, or "".
+func moduleRoot(dir string) string {
+	for d := dir; d != ""; d = filepath.Dir(d) {
+		if body, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil {
+			if modulePath(body) != "handover" {
+				return "" // another module: go run could not have started us from here
+			}
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return ""
+}
+
+// modulePath returns the module path a go.mod declares.
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
 }
 
 // demoEdits picks the successors typed into the sheet: valid pairs and one
