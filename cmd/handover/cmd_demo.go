@@ -15,6 +15,7 @@ import (
 	"handover"
 	"handover/audit"
 	"handover/engine"
+	"handover/transfer"
 )
 
 // demoCmd builds a sample tenant and walks the whole flow on it.
@@ -82,10 +83,12 @@ func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, engine.SeedInf
 
 // walk exports, edits, previews and runs, printing each step.
 func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.SeedInfo) error {
-	op, err := db.Operator(ctx, info.TenantAdmin)
+	svc := &transfer.Service{DB: db, MaxPairs: e.maxPairs}
+	a, err := svc.Authorize(ctx, info.TenantAdmin)
 	if err != nil {
 		return err
 	}
+	op := a.Op
 	people, transfers := filepath.Join(c.dir, "people.csv"), filepath.Join(c.dir, "transfers.csv")
 	n, err := export(ctx, db, op, people, e)
 	if err != nil {
@@ -101,7 +104,7 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err != nil {
 		return err
 	}
-	plan, err := e.plan(ctx, db, op, up, false)
+	plan, err := svc.Preview(ctx, a, up, handover.RunOptions{})
 	if err != nil {
 		return err
 	}
@@ -110,31 +113,22 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	if err := audit.PreviewText(e.stdout, plan, 1, 25); err != nil {
 		return err
 	}
-	return c.runValid(ctx, e, db, plan, up, p)
+	return c.runValid(ctx, e, svc, a, up, p)
 }
 
-// runValid runs the plan's valid pairs and shows the summary and audit.
-func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *handover.Plan, up *handover.Upload, p pasteable) error {
-	guard, err := db.LockTenant(ctx, plan.Operator, "run")
-	if err != nil {
+// runValid runs the file's valid pairs and shows the summary and audit.
+func (c *demoCmd) runValid(ctx context.Context, e *env, svc *transfer.Service, a transfer.Access, up *handover.Upload, p pasteable) error {
+	prog := &demoProgress{cliProgress: cliProgress{e: e}, c: c, p: p, file: up.Name}
+	out, err := svc.Run(ctx, a, up, handover.RunOptions{SkipInvalid: true}, terminalConfirm{e: e, yes: true}, prog)
+	if err := prog.finish(ctx, out, err); err != nil {
 		return err
 	}
-	defer guard.Release()
-	job, err := db.CreateJob(ctx, plan, handover.RunOptions{SkipInvalid: true})
-	if err != nil {
-		return err
-	}
-	auditPath := e.defaultAuditPath(c.dir, job.ID)
-	fmt.Fprintf(e.stdout, "\n5. Running the valid pairs (`%s`):\n\n", p.cmd("run", up.Name, "--skip-invalid", "--yes", "--audit", auditPath))
-	res, err := e.execute(ctx, db, job, false, db.Execute)
-	if err != nil {
-		return err
-	}
-	err = e.report(ctx, db, job, res, up, auditPath, "text")
+	err = e.reportOutcome(out, prog.auditPath, "text")
 	if handover.ErrorCode(err) != handover.ErrPartial && err != nil {
 		return err
 	}
-	if err := c.showAudit(ctx, e, db, job.ID, auditPath); err != nil {
+	job := out.Job
+	if err := c.showAudit(ctx, e, svc.DB, job.ID, prog.auditPath); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "\nTry next, from this same folder (preview exits 2 while the file has rows with errors, but writes the page):")
@@ -146,6 +140,22 @@ func (c *demoCmd) runValid(ctx context.Context, e *env, db *engine.DB, plan *han
 		fmt.Fprintln(e.stdout, "(The password is masked as ****: type it in, or set HANDOVER_DB and leave --db out.)")
 	}
 	return nil
+}
+
+// demoProgress is the CLI's progress, headed by step 5 once the job (and
+// so its audit file's name) is known.
+type demoProgress struct {
+	cliProgress
+	c         *demoCmd
+	p         pasteable
+	file      string
+	auditPath string
+}
+
+func (d *demoProgress) Start(job handover.Job, pairs []handover.JobPair, resumed bool) {
+	d.auditPath = d.e.defaultAuditPath(d.c.dir, job.ID)
+	fmt.Fprintf(d.e.stdout, "\n5. Running the valid pairs (`%s`):\n\n", d.p.cmd("run", d.file, "--skip-invalid", "--yes", "--audit", d.auditPath))
+	d.cliProgress.Start(job, pairs, resumed)
 }
 
 // showAudit prints the job's audit file and says what its rows are: rows

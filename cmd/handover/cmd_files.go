@@ -36,7 +36,10 @@ func (c *initCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := db.Init(ctx); err != nil {
 		return err
 	}
-	v, _ := db.SchemaVersion(ctx)
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "schema ready at version %d in %s\n", v, engine.Redact(e.dsn))
 	return nil
 }

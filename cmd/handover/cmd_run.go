@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 
 	"handover"
 	"handover/audit"
-	"handover/engine"
 	"handover/transfer"
 )
 
@@ -89,54 +89,6 @@ func checkFormat(f string, allowed ...string) error {
 	return handover.Errorf(handover.ErrUsage, "--format %q: use one of %v", f, allowed)
 }
 
-// execute runs a job with progress on stderr and job logs: job_start, one
-// event per pair as it ends, and (in report) job_end. A new job's pairs
-// that failed validation are reported first, as failed pairs of the job; a
-// resumed job reports only the pairs still pending.
-func (e *env) execute(ctx context.Context, db *engine.DB, job handover.Job, resumed bool,
-	exec func(context.Context, handover.Job, func(handover.JobPair)) (handover.Result, error)) (handover.Result, error) {
-	pairs, err := db.JobPairs(ctx, job.ID)
-	if err != nil {
-		return handover.Result{}, err
-	}
-	var ended []handover.JobPair
-	for _, p := range pairs {
-		if p.Status != handover.PairPending {
-			ended = append(ended, p)
-		}
-	}
-	total := len(pairs)
-	if resumed {
-		total, ended = len(pairs)-len(ended), nil
-	}
-	job.Pairs = len(pairs)
-	prog := audit.NewProgress(e.stderr, isTerminal(e.stderr) && e.logFormat != "json", e.log, total)
-	prog.SetJob(job.ID)
-	audit.JobStarted(e.log, job)
-	for _, p := range ended {
-		prog.Pair(p)
-	}
-	res, err := exec(ctx, job, prog.Pair)
-	prog.Finish()
-	if err != nil {
-		if c := handover.ErrorCode(err); c == handover.ErrInternal || c == handover.ErrUnavailable || ctx.Err() != nil {
-			return res, handover.Errorf(handover.ErrUnavailable, "job %d stopped before it finished (%s); pairs done so far are kept. Finish it with `handover resume %d`", job.ID, handover.ErrorMessage(err), job.ID)
-		}
-		return res, err
-	}
-	return res, nil
-}
-
-// report prints a job's outcome, writes the audit file of failed pairs and
-// returns ErrPartial when some failed.
-func (e *env) report(ctx context.Context, db *engine.DB, job handover.Job, res handover.Result, up *handover.Upload, auditPath, format string) error {
-	failed, err := db.FailedPairs(ctx, res.Job)
-	if err != nil {
-		return err
-	}
-	return e.reportOutcome(transfer.Outcome{Job: job, Result: res, Failed: failed, Upload: up}, auditPath, format)
-}
-
 // reportOutcome prints a job's outcome, writes the audit file of its
 // failed pairs and returns ErrPartial when some failed.
 func (e *env) reportOutcome(out transfer.Outcome, auditPath, format string) error {
@@ -166,7 +118,26 @@ func (e *env) reportOutcome(out transfer.Outcome, auditPath, format string) erro
 			res.Failed, res.Pairs, *job.UndoOf, res.Audit, *job.UndoOf)
 	}
 	if res.Failed > 0 {
-		return handover.Errorf(handover.ErrPartial, "%d of %d pairs failed and were not transferred; fix them and run the audit file %s again", res.Failed, res.Pairs, res.Audit)
+		return handover.Errorf(handover.ErrPartial, "%s; fix them and run the audit file %s again", failedSentence(res, failed), res.Audit)
 	}
 	return nil
+}
+
+// failedSentence says how a run's failed pairs failed: while running, or
+// refused by validation (never run).
+func failedSentence(res handover.Result, failed []handover.JobPair) string {
+	refused := 0
+	for _, jp := range failed {
+		if jp.Error != nil && jp.Error.Code != handover.TransferFailed {
+			refused++
+		}
+	}
+	broke := res.Failed - refused
+	switch {
+	case broke == 0:
+		return fmt.Sprintf("%d of %d rows were not run: errors in the file", refused, res.Pairs)
+	case refused == 0:
+		return fmt.Sprintf("%d of %d pairs failed and were not transferred", broke, res.Pairs)
+	}
+	return fmt.Sprintf("%d of %d pairs failed and were not transferred, and %d rows were not run: errors in the file", broke, res.Pairs, refused)
 }

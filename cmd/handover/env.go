@@ -18,7 +18,6 @@ import (
 	"handover"
 	"handover/csvio"
 	"handover/engine"
-	"handover/validate"
 )
 
 // env is what every command shares: the common flags, standard streams,
@@ -99,7 +98,9 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
 		db.ChunkSize = n
 	}
-	if v, _ := db.SchemaVersion(ctx); v == 0 {
+	if v, err := db.SchemaVersion(ctx); err != nil {
+		return nil, err
+	} else if v == 0 {
 		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", engine.Redact(e.dsn))
 	}
 	return db, nil
@@ -109,23 +110,6 @@ func (e *env) close() {
 	if e.db != nil {
 		e.db.Close()
 	}
-}
-
-// operator opens the database and returns the operator named by --as.
-func (e *env) operator(ctx context.Context) (*engine.DB, handover.User, error) {
-	db, err := e.open(ctx)
-	if err != nil {
-		return nil, handover.User{}, err
-	}
-	if e.as == "" {
-		return nil, handover.User{}, handover.Errorf(handover.ErrUsage, "say who you are with --as USER_ID (or HANDOVER_AS): an active admin or tenant admin")
-	}
-	id, err := strconv.ParseInt(strings.TrimSpace(e.as), 10, 64)
-	if err != nil {
-		return nil, handover.User{}, handover.Errorf(handover.ErrUsage, "--as %q is not a user ID: give a whole number", e.as)
-	}
-	op, err := db.Operator(ctx, id)
-	return db, op, err
 }
 
 // readUpload reads an upload from a file, or stdin for "-".
@@ -144,31 +128,6 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 		r = f
 	}
 	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs, Encoding: enc})
-}
-
-// plan validates an upload and counts what each pair would move;
-// deactivate says sources will be deactivated (--deactivate-source).
-func (e *env) plan(ctx context.Context, db *engine.DB, op handover.User, up *handover.Upload, deactivate bool) (*handover.Plan, error) {
-	v := validate.Validator{Dir: db, MaxPairs: e.maxPairs, DeactivateSource: deactivate}
-	plan, err := v.Validate(ctx, op, up)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Predict(ctx, plan); err != nil {
-		return nil, err
-	}
-	return plan, nil
-}
-
-// fileErrorPlan is the plan of a rejected file: no rows, one file error.
-func fileErrorPlan(err error) (*handover.Plan, bool) {
-	switch c := handover.ErrorCode(err); c {
-	case handover.BadHeader, handover.LimitExceeded, handover.Unreadable:
-		p := &handover.Plan{FileErrors: []handover.Issue{{Code: c, Message: handover.ErrorMessage(err)}}}
-		p.Tally()
-		return p, true
-	}
-	return nil, false
 }
 
 // confirm asks the operator to type "yes" unless they passed --yes; it
