@@ -122,9 +122,8 @@ func (postgresDialect) chunk(_ context.Context, _ *sqlx.Tx, pairs []chunkPair) (
 
 func (postgresDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
 	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
-INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint)
-SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
-		c.with, t.Table, col, col, t.Key(), rowFingerprint("postgres", t, "t"))
+%s SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
+		c.with, t.Table, col, col, t.Key(), rowFingerprint("postgres", t, "t"), journalInsert)
 	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, t.Table, col)...)
 	return err
 }
@@ -134,11 +133,10 @@ func (postgresDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t
 	q := fmt.Sprintf(`%s, d AS (DELETE FROM %s t USING p WHERE t.%s = p.dst
     AND EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src) RETURNING p.pair_id, %s),
 a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
-INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, pair_id, ?, '', 0, count(*), NULL FROM d GROUP BY pair_id`,
+%s SELECT ?, pair_id, ?, ?, 0, count(*), NULL, NULL FROM d GROUP BY pair_id`,
 		c.with, t.Table, owner, t.Table, owner, columnList(t, "t."),
-		archiveTable(t), columnList(t, ""), columnList(t, ""))
-	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, c.job, t.Table)...)
+		archiveTable(t), columnList(t, ""), columnList(t, ""), journalInsert)
+	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, c.job, t.Table, overwriteMark)...)
 	return err
 }
 
@@ -212,9 +210,8 @@ func (sqliteDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handov
 	if t.Key() == col { // the key itself changes: journal the new key
 		key = "p.dst"
 	}
-	journal := fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint)
-SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
-		c.with, key, rowFingerprint("sqlite", t, "t"), t.Table, col)
+	journal := fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
+		c.with, journalInsert, key, rowFingerprint("sqlite", t, "t"), t.Table, col)
 	if _, err := tx.ExecContext(ctx, journal, c.argsWith(c.job, t.Table, col)...); err != nil {
 		return err
 	}
@@ -232,9 +229,8 @@ func (sqliteDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t h
 	}{
 		{fmt.Sprintf(`%s INSERT INTO %s (job_id, pair_id, %s) SELECT ?, p.pair_id, %s FROM %s t JOIN p ON t.%s = p.dst WHERE %s`,
 			c.with, archiveTable(t), columnList(t, ""), columnList(t, "t."), t.Table, owner, hasSource), c.argsWith(c.job)},
-		{fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, a.pair_id, ?, '', 0, count(*), NULL FROM %s a JOIN p ON a.pair_id = p.pair_id GROUP BY a.pair_id`,
-			c.with, archiveTable(t)), c.argsWith(c.job, t.Table)},
+		{fmt.Sprintf(`%s %s SELECT ?, a.pair_id, ?, ?, 0, count(*), NULL, NULL FROM %s a JOIN p ON a.pair_id = p.pair_id GROUP BY a.pair_id`,
+			c.with, journalInsert, archiveTable(t)), c.argsWith(c.job, t.Table, overwriteMark)},
 		{fmt.Sprintf(`%s DELETE FROM %s WHERE %s IN (SELECT p.dst FROM p WHERE %s)`, c.with, t.Table, owner, hasSource), c.args},
 	}
 	for _, s := range stmts {

@@ -92,8 +92,8 @@ func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.
 	}
 	q := db.rebind(`SELECT p.from_id, p.to_id, p.job_id, j.kind, p.done_at FROM handover_pairs p
 JOIN handover_jobs j ON j.id = p.job_id
-WHERE j.tenant_id = ? AND p.status = 'done' AND ` + db.dialect.idsIn("p.from_id") + ` ORDER BY p.done_at, p.id`)
-	if err := db.db.SelectContext(ctx, &rows, q, tenantID, db.dialect.idsArg(from)); err != nil {
+WHERE j.tenant_id = ? AND p.status = ? AND ` + db.dialect.idsIn("p.from_id") + ` ORDER BY p.done_at, p.id`)
+	if err := db.db.SelectContext(ctx, &rows, q, tenantID, handover.PairDone, db.dialect.idsArg(from)); err != nil {
 		return nil, fmt.Errorf("look up earlier transfers: %w", err)
 	}
 	out := make(map[handover.Pair]handover.JobRef)

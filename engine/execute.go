@@ -105,9 +105,9 @@ func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, c chunkSQL, pairs [
 	}
 	if x.opts.DeactivateSource {
 		// Journal which sources were active, so that undo reactivates them.
-		journal := x.db.rebind(fmt.Sprintf(`%s INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, p.pair_id, 'users', 'active', 1, 0, NULL FROM p JOIN users u ON u.id = p.src WHERE u.active = ?`, c.with))
-		if _, err := tx.ExecContext(ctx, journal, c.argsWith(x.job, true)...); err != nil {
+		journal := x.db.rebind(fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, 1, 0, NULL, NULL FROM p JOIN users u ON u.id = p.src WHERE u.active = ?`,
+			c.with, journalInsert))
+		if _, err := tx.ExecContext(ctx, journal, c.argsWith(x.job, deactivationType, deactivationMark, true)...); err != nil {
 			return fmt.Errorf("journal deactivation: %w", err)
 		}
 		q := `UPDATE users SET active = ? WHERE ` + d.idsIn("id")

@@ -189,9 +189,10 @@ func (db *DB) listJobs(ctx context.Context, where string, args ...any) ([]handov
 	q := `SELECT j.id, j.tenant_id, j.operator_id, j.kind, j.status, j.file_name, j.file_sha256, j.options, j.undo_of,
  j.started_at, j.finished_at,
  (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id) AS pairs,
- (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status IN ('done', 'undone')) AS done,
- (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status = 'failed') AS failed
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status IN (?, ?)) AS done,
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status = ?) AS failed
 FROM handover_jobs j WHERE ` + where
+	args = append([]any{handover.PairDone, handover.PairUndone, handover.PairFailed}, args...)
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}

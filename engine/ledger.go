@@ -19,7 +19,7 @@ func (db *DB) CheckNotInterrupted(ctx context.Context, tenant int64, sha string)
 	}
 	var ids []int64
 	err := db.db.SelectContext(ctx, &ids, db.rebind(`SELECT id FROM handover_jobs
-WHERE tenant_id = ? AND kind = 'run' AND status = 'interrupted' AND file_sha256 = ? ORDER BY id`), tenant, sha)
+WHERE tenant_id = ? AND kind = ? AND status = ? AND file_sha256 = ? ORDER BY id`), tenant, handover.KindRun, handover.JobInterrupted, sha)
 	if err != nil {
 		return fmt.Errorf("look up interrupted jobs: %w", err)
 	}

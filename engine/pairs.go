@@ -16,7 +16,7 @@ func (db *DB) pendingPairs(ctx context.Context, jobID int64) ([]chunkPair, error
 		To   int64 `db:"to_id"`
 	}
 	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id FROM handover_pairs
-WHERE job_id = ? AND status = 'pending' ORDER BY id`), jobID)
+WHERE job_id = ? AND status = ? ORDER BY id`), jobID, handover.PairPending)
 	if err != nil {
 		return nil, fmt.Errorf("list pending pairs of job %d: %w", jobID, err)
 	}
@@ -34,7 +34,7 @@ func (db *DB) JobPairs(ctx context.Context, jobID int64) ([]handover.JobPair, er
 
 // FailedPairs returns a job's failed pair records.
 func (db *DB) FailedPairs(ctx context.Context, jobID int64) ([]handover.JobPair, error) {
-	return db.pairsWhere(ctx, "p.job_id = ? AND p.status = 'failed'", jobID)
+	return db.pairsWhere(ctx, "p.job_id = ? AND p.status = ?", jobID, handover.PairFailed)
 }
 
 type pairRow struct {
@@ -132,9 +132,9 @@ func (db *DB) result(ctx context.Context, jobID int64) (handover.Result, error) 
 		Failed int `db:"failed"`
 	}
 	err := db.db.GetContext(ctx, &r, db.rebind(`SELECT count(*) AS pairs,
- COALESCE(sum(CASE WHEN status IN ('done', 'undone') THEN 1 ELSE 0 END), 0) AS done,
- COALESCE(sum(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS failed
-FROM handover_pairs WHERE job_id = ?`), jobID)
+ COALESCE(sum(CASE WHEN status IN (?, ?) THEN 1 ELSE 0 END), 0) AS done,
+ COALESCE(sum(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS failed
+FROM handover_pairs WHERE job_id = ?`), handover.PairDone, handover.PairUndone, handover.PairFailed, jobID)
 	if err != nil {
 		return handover.Result{}, fmt.Errorf("summarise job %d: %w", jobID, err)
 	}

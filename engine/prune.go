@@ -15,7 +15,7 @@ func (db *DB) Prunable(ctx context.Context, tenant int64, olderThan time.Duratio
 	var ids []int64
 	cutoff := stamp(db.Now().Add(-olderThan))
 	if err := db.db.SelectContext(ctx, &ids, db.rebind(`SELECT id FROM handover_jobs
-WHERE tenant_id = ? AND kind = 'run' AND finished_at IS NOT NULL AND finished_at < ? AND pruned_at IS NULL ORDER BY id`), tenant, cutoff); err != nil {
+WHERE tenant_id = ? AND kind = ? AND finished_at IS NOT NULL AND finished_at < ? AND pruned_at IS NULL ORDER BY id`), tenant, handover.KindRun, cutoff); err != nil {
 		return nil, fmt.Errorf("find jobs to prune: %w", err)
 	}
 	jobs := make([]handover.Job, 0, len(ids))

@@ -226,8 +226,8 @@ FROM handover_moves WHERE pair_id = ?`), p.Orig); err != nil {
 	if err := u.restore(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_moves (job_id, pair_id, data_type, owner_column, moved, overwritten, ids)
-SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, p.ID, p.Orig); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(journalInsert+`
+SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, p.ID, p.Orig); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
 	return db.movePair(ctx, tx, p.ID, handover.PairPending, handover.PairDone, `done_at = ?`, stamp(db.Now()))
@@ -409,7 +409,7 @@ func (u undoer) restoreArchive(ctx context.Context, t handover.DataType) error {
 // reactivate turns a source the run deactivated back on.
 func (u undoer) reactivate(ctx context.Context) error {
 	for _, e := range u.entries {
-		if e.Type == "users" && e.Column == "active" {
+		if e.Type == deactivationType && e.Column == deactivationMark {
 			_, err := u.tx.ExecContext(ctx, u.tx.Rebind(`UPDATE users SET active = ? WHERE id = ?`), true, u.src)
 			return err
 		}

@@ -32,7 +32,7 @@ JOIN handover_pairs p ON p.id = u.undo_of WHERE p.job_id = ? AND u.status = ? OR
 	var entries []verifyEntry
 	err := db.db.SelectContext(ctx, &entries, db.rebind(`SELECT m.pair_id, p.from_id, p.to_id, m.data_type, m.owner_column, m.moved, m.overwritten, m.ids
 FROM handover_pairs p JOIN handover_moves m ON `+journalOf+`
-WHERE p.job_id = ? AND p.status = ? AND m.owner_column NOT IN ('', 'active') ORDER BY m.pair_id, m.data_type, m.owner_column`), job.ID, pairStatus)
+WHERE p.job_id = ? AND p.status = ? AND m.owner_column NOT IN (?, ?) ORDER BY m.pair_id, m.data_type, m.owner_column`), job.ID, pairStatus, overwriteMark, deactivationMark)
 	if err != nil {
 		return v, fmt.Errorf("read journal of job %d: %w", job.ID, err)
 	}
