@@ -29,6 +29,12 @@ type dialect interface {
 	// guardHeld reports whether anyone holds the tenant's guard, without
 	// taking it.
 	guardHeld(ctx context.Context, db *DB, tenant int64) (bool, error)
+	// rowFingerprint returns the SQL expression hashing one row of t, as
+	// alias, to a 32-bit integer, for undo to tell an edited row.
+	rowFingerprint(t handover.DataType, alias string) string
+	// bulkCopy reports whether bulk loads (the sample data) use COPY
+	// rather than batched INSERTs.
+	bulkCopy() bool
 	// lockSchema serialises concurrent Init calls.
 	lockSchema(ctx context.Context, tx *sqlx.Tx) error
 	// idsIn returns a condition "col is one of the IDs in the single
@@ -79,6 +85,7 @@ func archiveTable(t handover.DataType) string { return "handover_archive_" + t.T
 type postgresDialect struct{}
 
 func (postgresDialect) driver() string             { return "postgres" }
+func (postgresDialect) bulkCopy() bool             { return true }
 func (postgresDialect) connString(d string) string { return d }
 func (postgresDialect) configure(db *sql.DB)       { db.SetMaxOpenConns(8) }
 
@@ -123,7 +130,7 @@ func (postgresDialect) chunk(_ context.Context, _ *sqlx.Tx, pairs []chunkPair) (
 func (postgresDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
 	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
 %s SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
-		c.with, t.Table, col, col, t.Key(), rowFingerprint("postgres", t, "t"), journalInsert)
+		c.with, t.Table, col, col, t.Key(), postgresDialect{}.rowFingerprint(t, "t"), journalInsert)
 	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, t.Table, col)...)
 	return err
 }
@@ -140,9 +147,25 @@ a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
 	return err
 }
 
+// rowFingerprint hashes the row's text form with hashtext, PostgreSQL's
+// fast internal text hash (32 bits), so transactions fix TimeZone and
+// DateStyle (see txSetup); a major PostgreSQL upgrade between a run and
+// its undo may change hashtext and make undo refuse pairs as edited (never
+// the reverse).
+func (postgresDialect) rowFingerprint(t handover.DataType, alias string) string {
+	return "hashtext(CAST(ROW(" + fingerprinted(t, alias) + ") AS TEXT))"
+}
+
 type sqliteDialect struct{}
 
+// rowFingerprint calls handover_row_hash, the function the tool registers
+// with SQLite (see fingerprint.go).
+func (sqliteDialect) rowFingerprint(t handover.DataType, alias string) string {
+	return "handover_row_hash(" + fingerprinted(t, alias) + ")"
+}
+
 func (sqliteDialect) driver() string { return "sqlite" }
+func (sqliteDialect) bulkCopy() bool { return false }
 
 func (sqliteDialect) connString(path string) string {
 	if strings.HasPrefix(path, "file:") {
@@ -211,7 +234,7 @@ func (sqliteDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handov
 		key = "p.dst"
 	}
 	journal := fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
-		c.with, journalInsert, key, rowFingerprint("sqlite", t, "t"), t.Table, col)
+		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t"), t.Table, col)
 	if _, err := tx.ExecContext(ctx, journal, c.argsWith(c.job, t.Table, col)...); err != nil {
 		return err
 	}

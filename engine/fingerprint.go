@@ -62,27 +62,20 @@ func rowHash(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 	return int64(h.Sum64() & math.MaxUint32), nil
 }
 
-// rowFingerprint returns the SQL expression hashing one row of t, as
-// alias, in the dialect of driverName: a 32-bit integer. PostgreSQL hashes
-// the row's text form, so transactions fix TimeZone and DateStyle (see
-// txSetup); a major PostgreSQL upgrade between a run and its undo may
-// change hashtext and make undo refuse pairs as edited (never the reverse).
-func rowFingerprint(driverName string, t handover.DataType, alias string) string {
+// fingerprinted lists the columns of t, as alias, that a row's fingerprint
+// hashes: all but the owner columns, which a handover changes.
+func fingerprinted(t handover.DataType, alias string) string {
 	var cols []string
 	for _, c := range t.Columns {
 		if !slices.Contains(t.Owners, c) {
 			cols = append(cols, alias+"."+c)
 		}
 	}
-	if driverName == "postgres" {
-		// hashtext is PostgreSQL's fast internal text hash (32 bits).
-		return "hashtext(CAST(ROW(" + strings.Join(cols, ", ") + ") AS TEXT))"
-	}
-	return "handover_row_hash(" + strings.Join(cols, ", ") + ")"
+	return strings.Join(cols, ", ")
 }
 
-// fingerprintSum returns the SQL aggregate of rowFingerprint over a set of
-// rows, 0 for none.
-func fingerprintSum(driverName string, t handover.DataType, alias string) string {
-	return "CAST(COALESCE(sum(" + rowFingerprint(driverName, t, alias) + "), 0) AS BIGINT)"
+// fingerprintSum returns the SQL aggregate of the dialect's row
+// fingerprint over a set of rows, 0 for none.
+func fingerprintSum(d dialect, t handover.DataType, alias string) string {
+	return "CAST(COALESCE(sum(" + d.rowFingerprint(t, alias) + "), 0) AS BIGINT)"
 }

@@ -619,7 +619,7 @@ type opener func(table string, cols []string) (*bulk, error)
 // bulkOpener returns an opener of bulk loads inside tx.
 func (db *DB) bulkOpener(ctx context.Context, tx *sqlx.Tx) opener {
 	return func(table string, cols []string) (*bulk, error) {
-		b := &bulk{ctx: ctx, tx: tx, copy: db.dialect.driver() == "postgres", table: table, cols: cols}
+		b := &bulk{ctx: ctx, tx: tx, copy: db.dialect.bulkCopy(), table: table, cols: cols}
 		if !b.copy {
 			return b, nil
 		}

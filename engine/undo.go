@@ -325,7 +325,7 @@ func (u undoer) checkEdited(ctx context.Context, t handover.DataType, col string
 		return "", nil
 	}
 	q := fmt.Sprintf(`SELECT %s FROM %s t WHERE %s AND t.%s = ?`,
-		fingerprintSum(u.db.dialect.driver(), t, "t"), t.Table, u.db.dialect.idsIn("t."+t.Key()), col)
+		fingerprintSum(u.db.dialect, t, "t"), t.Table, u.db.dialect.idsIn("t."+t.Key()), col)
 	now, err := u.count(ctx, q, *e.IDs, u.dst)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", t.Table, err)
