@@ -223,12 +223,17 @@ func settle(b *testing.B, backend string) {
 func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, int64, int64) {
 	b.Helper()
 	ctx := context.Background()
+	g, err := db.LockTenant(ctx, plan.Operator, "run")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Release()
 	start := time.Now()
 	job, err := db.CreateJob(ctx, plan, handover.RunOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := db.Execute(ctx, job, nil)
+	res, err := db.Execute(ctx, g, job, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -40,9 +40,6 @@ type DB struct {
 	// ChunkSize is how many pairs are applied in one transaction. A failing
 	// chunk is split until the failing pair is isolated.
 	ChunkSize int
-	// guard is the tenant guard taken on this handle; jobs check before
-	// each chunk that it is still held.
-	guard *Guard
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an

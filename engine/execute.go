@@ -15,13 +15,14 @@ import (
 // journals what it changed and marks its pairs done, all in one
 // transaction. A chunk that fails is split until the failing pair is
 // isolated and recorded failed, so every pair stays all-or-nothing. onPair,
-// if set, is called for every pair as it finishes.
-func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+// if set, is called for every pair as it finishes. g is the tenant's guard,
+// which the caller holds: each transaction first checks it is still held.
+func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
 	pending, err := db.pendingPairs(ctx, job.ID)
 	if err != nil {
 		return handover.Result{}, err
 	}
-	x := executor{db: db, job: job.ID, opts: job.Options, onPair: onPair}
+	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
 	size := max(db.ChunkSize, 1)
 	for start := 0; start < len(pending); start += size {
 		end := min(start+size, len(pending))
@@ -39,6 +40,7 @@ func (db *DB) Execute(ctx context.Context, job handover.Job, onPair func(handove
 // executor applies chunks of one job.
 type executor struct {
 	db     *DB
+	guard  *Guard
 	job    int64
 	opts   handover.RunOptions
 	onPair func(handover.JobPair)
@@ -48,7 +50,7 @@ type executor struct {
 // found. Only errors that stop the whole job are returned.
 func (x executor) run(ctx context.Context, pairs []chunkPair) error {
 	err := retry(ctx, x.db, func() error {
-		if err := x.db.hold(ctx, x.job); err != nil {
+		if err := x.db.hold(ctx, x.guard, x.job); err != nil {
 			return err
 		}
 		return x.db.withTx(ctx, func(tx *sqlx.Tx) error { return x.apply(ctx, tx, pairs) })

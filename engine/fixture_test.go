@@ -164,15 +164,29 @@ func planFor(t testing.TB, db *DB, pairs ...handover.Pair) *handover.Plan {
 	return plan
 }
 
-// mustRun creates and executes a job for plan.
+// mustGuard takes the guard of tenant 1 (as its tenant admin) for the rest
+// of the test, or until released.
+func mustGuard(t testing.TB, db *DB) *Guard {
+	t.Helper()
+	g, err := db.LockTenant(context.Background(), handover.User{ID: 1, TenantID: 1}, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Release)
+	return g
+}
+
+// mustRun creates and executes a job for plan, under the tenant's guard.
 func mustRun(t testing.TB, db *DB, plan *handover.Plan, opts handover.RunOptions) (handover.Job, handover.Result) {
 	t.Helper()
 	ctx := context.Background()
+	g := mustGuard(t, db)
+	defer g.Release()
 	job, err := db.CreateJob(ctx, plan, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Execute(ctx, job, nil)
+	res, err := db.Execute(ctx, g, job, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

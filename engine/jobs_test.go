@@ -118,7 +118,7 @@ func TestGuardTakenAgainAfterLostConnection(t *testing.T) {
 	}
 	jobKillGuard(t, db)
 	time.Sleep(100 * time.Millisecond)
-	res, err := db.Execute(ctx, job, nil)
+	res, err := db.Execute(ctx, g, job, nil)
 	if err != nil || res.Done != 2 {
 		t.Fatalf("execute after the guard's session ended: %+v, %v; want it to take the guard again and finish", res, err)
 	}
@@ -132,7 +132,8 @@ func TestGuardLostToAnotherJobStopsExecute(t *testing.T) {
 	db := MustOpenDB(t, "postgres")
 	fixture(t, db)
 	ctx := context.Background()
-	if _, err := db.LockTenant(ctx, jobOperator(t, db, 1), "run"); err != nil {
+	g, err := db.LockTenant(ctx, jobOperator(t, db, 1), "run")
+	if err != nil {
 		t.Fatal(err)
 	}
 	job, err := db.CreateJob(ctx, planFor(t, db, handover.Pair{From: 10, To: 11}), handover.RunOptions{})
@@ -149,7 +150,7 @@ func TestGuardLostToAnotherJobStopsExecute(t *testing.T) {
 		}
 	}
 	defer g2.Release()
-	_, err = db.Execute(ctx, job, nil)
+	_, err = db.Execute(ctx, g, job, nil)
 	if handover.ErrorCode(err) != handover.ErrLocked || !strings.Contains(err.Error(), "resume") {
 		t.Fatalf("execute after another process took the guard: %v, want locked pointing to resume", err)
 	}

@@ -29,9 +29,6 @@ func (g *Guard) Release() {
 		}
 		g.release()
 		g.release = nil
-		if g.db.guard == g {
-			g.db.guard = nil
-		}
 	}
 }
 
@@ -81,7 +78,6 @@ ON CONFLICT (tenant_id) DO UPDATE SET operator_id = excluded.operator_id, action
 		g.Release()
 		return nil, err
 	}
-	db.guard = g
 	return g, nil
 }
 
@@ -113,9 +109,11 @@ func (db *DB) takeGuard(ctx context.Context, tenant int64) (g *Guard, held bool,
 // still running proves that nobody else took the guard meanwhile.
 // Otherwise the job must stop (ErrLocked); resume finishes it. Connection
 // errors are returned as they are, for the caller's retry.
-func (db *DB) hold(ctx context.Context, job int64) error {
-	g := db.guard
-	if g == nil || g.Check(ctx) == nil {
+func (db *DB) hold(ctx context.Context, g *Guard, job int64) error {
+	if g == nil || g.release == nil {
+		return fmt.Errorf("job %d cannot run without the tenant's guard", job)
+	}
+	if g.Check(ctx) == nil {
 		return nil
 	}
 	ng, held, err := db.takeGuard(ctx, g.tenant)

@@ -70,9 +70,10 @@ func TestOverwriteIsSerialWithApplication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := mustGuard(t, db)
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.Execute(ctx, job, nil)
+		_, err := db.Execute(ctx, g, job, nil)
 		done <- err
 	}()
 	waitBlocked(t, db)

@@ -26,13 +26,15 @@ func interruptedUndo(t *testing.T, db *DB, target handover.Job) handover.Job {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := mustGuard(t, db)
+	defer g.Release()
 	job, err := db.CreateUndoJob(context.Background(), op, target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := db.ExecuteUndo(ctx, job, func(handover.JobPair) { cancel() }); !errors.Is(err, context.Canceled) {
+	if _, err := db.ExecuteUndo(ctx, g, job, func(handover.JobPair) { cancel() }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted undo: err = %v, want context canceled", err)
 	}
 	job, err = db.Job(context.Background(), 1, job.ID)
@@ -62,10 +64,11 @@ func TestUndoAgainFinishesTheInterruptedUndo(t *testing.T) {
 		if err != nil || !ok || prev.ID != first.ID {
 			t.Fatalf("UnfinishedUndo = %d, %v, %v; want job %d", prev.ID, ok, err, first.ID)
 		}
+		g := mustGuard(t, db)
 		if err := db.SetRunning(ctx, first.ID); err != nil {
 			t.Fatal(err)
 		}
-		if res, err := db.ExecuteUndo(ctx, first, nil); err != nil || res.Done != len(statePairs) {
+		if res, err := db.ExecuteUndo(ctx, g, first, nil); err != nil || res.Done != len(statePairs) {
 			t.Fatalf("resumed undo = %+v, %v; want every pair done", res, err)
 		}
 		if diff := cmp.Diff(before, snapshot(t, db)); diff != "" {
@@ -92,8 +95,10 @@ func TestLeftoverUndoCannotReverseNewerRun(t *testing.T) {
 		}
 		again, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
 		afterNewer := snapshot(t, db)
+		g := mustGuard(t, db)
 		mustExec(t, db, `UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, leftover.ID)
-		res, err := db.ExecuteUndo(ctx, leftover, nil)
+		res, err := db.ExecuteUndo(ctx, g, leftover, nil)
+		g.Release()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,10 +138,11 @@ func TestUndoAfterPruneFailsClearly(t *testing.T) {
 		if n, err := db.Prune(ctx, 1, 24*time.Hour); err != nil || n != 1 {
 			t.Fatalf("prune = %d, %v; want job %d pruned", n, err, run.ID)
 		}
+		g := mustGuard(t, db)
 		if err := db.SetRunning(ctx, undo.ID); err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.ExecuteUndo(ctx, undo, nil)
+		res, err := db.ExecuteUndo(ctx, g, undo, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

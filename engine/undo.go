@@ -134,14 +134,15 @@ type undoPending struct {
 // transaction. A pair that cannot be restored as it was (its rows changed
 // since the run, it was undone already, its journal was pruned) is not
 // undone: it is recorded failed with the reason and the rest go on.
-func (db *DB) ExecuteUndo(ctx context.Context, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+// g is the tenant's guard, which the caller holds.
+func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
 	var pending []undoPending
 	if err := db.db.SelectContext(ctx, &pending, db.rebind(`SELECT id, undo_of, from_id, to_id FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
 	for _, p := range pending {
-		if err := db.undoOne(ctx, job.ID, p); err != nil {
+		if err := db.undoOne(ctx, g, job.ID, p); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
@@ -160,9 +161,9 @@ WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); er
 
 // undoOne restores one pair, or records why it could not; only errors
 // that stop the whole job are returned.
-func (db *DB) undoOne(ctx context.Context, undoJob int64, p undoPending) error {
+func (db *DB) undoOne(ctx context.Context, g *Guard, undoJob int64, p undoPending) error {
 	err := retry(ctx, db, func() error {
-		if err := db.hold(ctx, undoJob); err != nil {
+		if err := db.hold(ctx, g, undoJob); err != nil {
 			return err
 		}
 		return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, undoJob, p) })

@@ -21,11 +21,13 @@ func mustUndo(t *testing.T, db *DB, target handover.Job) handover.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g := mustGuard(t, db)
+	defer g.Release()
 	job, err := db.CreateUndoJob(ctx, op, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.ExecuteUndo(ctx, job, nil)
+	res, err := db.ExecuteUndo(ctx, g, job, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

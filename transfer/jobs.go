@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"handover"
+	"handover/engine"
 )
 
 // Jobs lists the tenant's newest jobs, newest first.
@@ -77,7 +78,7 @@ func (s *Service) Undo(ctx context.Context, a Access, id int64, confirm Confirme
 	if err != nil {
 		return Outcome{}, err
 	}
-	return s.execute(ctx, job, target.ID, resumed, prog)
+	return s.execute(ctx, guard, job, target.ID, resumed, prog)
 }
 
 // Resume finishes an interrupted job (run or undo), under the tenant's
@@ -102,12 +103,12 @@ func (s *Service) Resume(ctx context.Context, a Access, id int64, prog Progress)
 	if job.UndoOf != nil {
 		uploadOf = *job.UndoOf
 	}
-	return s.execute(ctx, job, uploadOf, true, prog)
+	return s.execute(ctx, guard, job, uploadOf, true, prog)
 }
 
 // execute applies a job's pending pairs, reporting to prog, and gathers
 // its outcome; uploadOf is the job whose upload the audit file follows.
-func (s *Service) execute(ctx context.Context, job handover.Job, uploadOf int64, resumed bool, prog Progress) (Outcome, error) {
+func (s *Service) execute(ctx context.Context, g *engine.Guard, job handover.Job, uploadOf int64, resumed bool, prog Progress) (Outcome, error) {
 	pairs, err := s.DB.JobPairs(ctx, job.ID)
 	if err != nil {
 		return Outcome{}, err
@@ -118,7 +119,7 @@ func (s *Service) execute(ctx context.Context, job handover.Job, uploadOf int64,
 	if job.Kind == handover.KindUndo {
 		exec = s.DB.ExecuteUndo
 	}
-	res, err := exec(ctx, job, prog.Pair)
+	res, err := exec(ctx, g, job, prog.Pair)
 	if err != nil {
 		return Outcome{Job: job, Result: res}, err
 	}

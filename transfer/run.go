@@ -78,7 +78,7 @@ func (s *Service) Run(ctx context.Context, a Access, up *handover.Upload, opts h
 	if err != nil {
 		return Outcome{Plan: plan}, err
 	}
-	out, err := s.execute(ctx, job, job.ID, false, prog)
+	out, err := s.execute(ctx, guard, job, job.ID, false, prog)
 	out.Plan = plan
 	return out, err
 }
