@@ -90,7 +90,7 @@ func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.S
 	}
 	op := a.Op
 	people, transfers := filepath.Join(c.dir, "people.csv"), filepath.Join(c.dir, "transfers.csv")
-	n, err := export(ctx, db, op, people, e)
+	n, err := export(ctx, svc, a, people, e)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"handover"
 	"handover/audit"
-	"handover/csvio"
 	"handover/engine"
 	"handover/transfer"
 )
@@ -66,8 +65,7 @@ func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, op := svc.DB, a.Op
-	n, err := export(ctx, db, op, c.out, e)
+	n, err := export(ctx, svc, a, c.out, e)
 	if err != nil {
 		return err
 	}
@@ -78,14 +76,13 @@ func (c *exportCmd) run(ctx context.Context, e *env, args []string) error {
 }
 
 // export writes the people CSV of op's view to path and counts the rows.
-func export(ctx context.Context, db *engine.DB, op handover.User, path string, e *env) (int, error) {
+// export writes the people CSV to path (- for stdout), as a file the tool
+// writes: a temporary file renamed into place.
+func export(ctx context.Context, svc *transfer.Service, a transfer.Access, path string, e *env) (int, error) {
 	n := 0
-	err := handover.WriteFile(path, e.stdout, func(w ioWriter) error {
-		pw := csvio.NewPeopleWriter(w)
-		if err := db.People(ctx, op, func(u handover.User) error { n++; return pw.Write(u) }); err != nil {
-			return err
-		}
-		return pw.Flush()
+	err := handover.WriteFile(path, e.stdout, func(w ioWriter) (err error) {
+		n, err = svc.Export(ctx, a, w)
+		return err
 	})
 	return n, err
 }
