@@ -2,8 +2,10 @@ package transfer
 
 import (
 	"context"
+	"io"
 
 	"handover"
+	"handover/csvio"
 	"handover/validate"
 )
 
@@ -81,4 +83,13 @@ func (s *Service) Run(ctx context.Context, a Access, up *handover.Upload, opts h
 	out, err := s.execute(ctx, guard, job, job.ID, false, prog)
 	out.Plan = plan
 	return out, err
+}
+
+// Read reads an upload (a people spreadsheet saved as CSV) from r, named
+// name in messages: the first step of the flow, before any database is
+// asked. maxPairs is the most pairs accepted (0: the default); enc forces
+// an encoding (its zero value lets the reader choose). A file rejected as
+// a whole is an error with its file-level code (see RejectedPlan).
+func Read(r io.Reader, name string, maxPairs int, enc handover.Encoding) (*handover.Upload, error) {
+	return csvio.Read(r, name, csvio.Options{MaxPairs: maxPairs, Encoding: enc})
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"handover"
-	"handover/csvio"
 	"handover/engine"
+	"handover/transfer"
 )
 
 // env is what every command shares: the common flags, standard streams,
@@ -127,7 +127,7 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 		defer f.Close()
 		r = f
 	}
-	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs, Encoding: enc})
+	return transfer.Read(r, path, e.maxPairs, enc)
 }
 
 // confirm asks the operator to type "yes" unless they passed --yes; it
