@@ -182,11 +182,7 @@ func (c *verifyCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	id, err := parseJobID(args)
-	if err != nil {
-		return err
-	}
-	svc, a, err := e.service(ctx)
+	svc, a, id, err := e.jobService(ctx, args)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"handover/audit"
+	"handover/transfer"
 )
 
 type ioWriter = io.Writer
@@ -22,20 +23,13 @@ func (c *resumeCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
-	id, err := parseJobID(args)
+	svc, a, id, err := e.jobService(ctx, args)
 	if err != nil {
 		return err
 	}
-	svc, a, err := e.service(ctx)
-	if err != nil {
-		return err
-	}
-	prog := &cliProgress{e: e}
-	out, err := svc.Resume(ctx, a, id, prog)
-	if err := prog.finish(ctx, out, err); err != nil {
-		return err
-	}
-	return e.reportOutcome(out, c.auditPath, c.format)
+	return e.runJob(ctx, c.auditPath, c.format, func(prog transfer.Progress) (transfer.Outcome, error) {
+		return svc.Resume(ctx, a, id, prog)
+	})
 }
 
 // undoCmd restores what a run changed.
@@ -54,20 +48,13 @@ func (c *undoCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs("", output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
-	id, err := parseJobID(args)
+	svc, a, id, err := e.jobService(ctx, args)
 	if err != nil {
 		return err
 	}
-	svc, a, err := e.service(ctx)
-	if err != nil {
-		return err
-	}
-	prog := &cliProgress{e: e}
-	out, err := svc.Undo(ctx, a, id, terminalConfirm{e: e, yes: c.yes}, prog)
-	if err := prog.finish(ctx, out, err); err != nil {
-		return err
-	}
-	return e.reportOutcome(out, c.auditPath, c.format)
+	return e.runJob(ctx, c.auditPath, c.format, func(prog transfer.Progress) (transfer.Outcome, error) {
+		return svc.Undo(ctx, a, id, terminalConfirm{e: e, yes: c.yes}, prog)
+	})
 }
 
 // jobsCmd lists recent jobs.
@@ -113,11 +100,7 @@ func (c *showCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}
-	id, err := parseJobID(args)
-	if err != nil {
-		return err
-	}
-	svc, a, err := e.service(ctx)
+	svc, a, id, err := e.jobService(ctx, args)
 	if err != nil {
 		return err
 	}

@@ -49,18 +49,16 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	prog := &cliProgress{e: e}
 	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid}
-	out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
-	if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
-		if perr := audit.ErrorsText(e.stderr, out.Plan); perr != nil {
-			return perr
+	return e.runJob(ctx, c.auditPath, c.format, func(prog transfer.Progress) (transfer.Outcome, error) {
+		out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
+		if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
+			if perr := audit.ErrorsText(e.stderr, out.Plan); perr != nil {
+				return out, perr
+			}
 		}
-	}
-	if err := prog.finish(ctx, out, err); err != nil {
-		return err
-	}
-	return e.reportOutcome(out, c.auditPath, c.format)
+		return out, err
+	})
 }
 
 // upload reads the file argument, or builds a one-pair upload from

@@ -27,6 +27,28 @@ func (e *env) service(ctx context.Context) (*transfer.Service, transfer.Access, 
 	return svc, a, err
 }
 
+// jobService parses a JOB argument and opens the service, for the
+// commands that act on one job.
+func (e *env) jobService(ctx context.Context, args []string) (*transfer.Service, transfer.Access, int64, error) {
+	id, err := parseJobID(args)
+	if err != nil {
+		return nil, transfer.Access{}, 0, err
+	}
+	svc, a, err := e.service(ctx)
+	return svc, a, id, err
+}
+
+// runJob runs one job step of the flow (run, resume, undo) with the CLI's
+// progress, then reports its outcome and writes its audit file.
+func (e *env) runJob(ctx context.Context, auditPath, format string, step func(transfer.Progress) (transfer.Outcome, error)) error {
+	prog := &cliProgress{e: e}
+	out, err := step(prog)
+	if err := prog.finish(ctx, out, err); err != nil {
+		return err
+	}
+	return e.reportOutcome(out, auditPath, format)
+}
+
 // operatorID parses --as.
 func (e *env) operatorID() (int64, error) {
 	if e.as == "" {
