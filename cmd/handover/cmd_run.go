@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"handover"
 	"handover/audit"
@@ -131,11 +132,12 @@ func failedSentence(res handover.Result, failed []handover.JobPair) string {
 		}
 	}
 	broke := res.Failed - refused
+	notRun := countOf(refused, "row was", "rows were") + " not run: errors in the file"
 	switch {
 	case broke == 0:
-		return fmt.Sprintf("%d of %d rows were not run: errors in the file", refused, res.Pairs)
+		return fmt.Sprintf("%d of %d %s", refused, res.Pairs, strings.TrimPrefix(notRun, fmt.Sprint(refused)+" "))
 	case refused == 0:
 		return fmt.Sprintf("%d of %d pairs failed and were not transferred", broke, res.Pairs)
 	}
-	return fmt.Sprintf("%d of %d pairs failed and were not transferred, and %d rows were not run: errors in the file", broke, res.Pairs, refused)
+	return fmt.Sprintf("%d of %d pairs failed and were not transferred, and %s", broke, res.Pairs, notRun)
 }

@@ -120,13 +120,7 @@ func cli(t *testing.T, stdin io.Reader, args ...string) cliResult {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := Run(ctx, args, stdin, &stdout, &stderr)
-	code := handover.ExitCode(err)
-	switch {
-	case err == errHelp:
-		code = 0
-	case err != nil:
-		fmt.Fprintln(&stderr, "handover: "+handover.ErrorMessage(err))
-	}
+	code := exitCode(err, &stderr)
 	return cliResult{args: args, code: code, err: err, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -91,13 +91,7 @@ func hostileCLI(t testing.TB, stdin io.Reader, args ...string) hostileResult {
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := Run(ctx, args, stdin, &stdout, &stderr)
-	code := handover.ExitCode(err)
-	switch {
-	case err == errHelp:
-		code = 0
-	case err != nil:
-		fmt.Fprintln(&stderr, "handover: "+handover.ErrorMessage(err))
-	}
+	code := exitCode(err, &stderr)
 	return hostileResult{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -1248,7 +1248,7 @@ func TestJSONLogs(t *testing.T) {
 				t.Fatalf("%s: events %v, want job_start, 9 pair, job_end, error (exit 1)\n%s", format, events, out.stderr)
 			}
 			start, end := logs[0], logs[len(logs)-2]
-			if last := logs[len(logs)-1]; last.Level != "error" || !strings.Contains(last.Message, "2 of 9 pairs failed") {
+			if last := logs[len(logs)-1]; last.Level != "error" || !strings.Contains(last.Message, "1 of 9 pairs failed and were not transferred, and 1 row was not run") {
 				t.Errorf("last line %+v, want the error that sets exit 1", last)
 			}
 			if start.Job != job || start.Kind != "run" || start.Pairs != 9 {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,13 +21,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop)
-	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(exitCode(Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+}
+
+// exitCode ends a command as main does, and as the tests run it: the
+// error's message goes to stderr (unless it is already the last line of a
+// JSON log, or help was asked for) and the error decides the exit code.
+func exitCode(err error, stderr io.Writer) int {
 	var logged loggedError
 	if err != nil && err != errHelp && !errors.As(err, &logged) {
-		fmt.Fprintln(os.Stderr, "handover: "+handover.ErrorMessage(err))
+		fmt.Fprintln(stderr, "handover: "+handover.ErrorMessage(err))
 	}
 	if err == errHelp {
 		err = nil
 	}
-	os.Exit(handover.ExitCode(err))
+	return handover.ExitCode(err)
 }
