@@ -66,11 +66,11 @@ func TestOverwriteIsSerialWithApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan := planFor(t, db, handover.Pair{From: 16, To: 17}, handover.Pair{From: 18, To: 19})
+	g := mustGuard(t, db)
 	job, err := db.CreateJob(ctx, plan, handover.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := mustGuard(t, db)
 	done := make(chan error, 1)
 	go func() {
 		_, err := db.Execute(ctx, g, job, nil)
