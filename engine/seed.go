@@ -3,15 +3,11 @@ package engine
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"handover"
 )
@@ -110,9 +106,9 @@ func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
 	if err := db.Init(ctx); err != nil {
 		return SeedInfo{}, err
 	}
-	var n int
-	if err := db.db.GetContext(ctx, &n, `SELECT count(*) FROM users`); err != nil {
-		return SeedInfo{}, fmt.Errorf("count users: %w", err)
+	n, err := db.UserCount(ctx)
+	if err != nil {
+		return SeedInfo{}, err
 	}
 	if n > 0 {
 		return SeedInfo{}, handover.Errorf(handover.ErrUsage,
@@ -122,19 +118,18 @@ func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
 	if err != nil {
 		return SeedInfo{}, err
 	}
-	err = db.withTx(ctx, func(tx *sqlx.Tx) error {
-		open := db.bulkOpener(ctx, tx)
-		if err := s.writeDirectory(open); err != nil {
+	err = db.Load(ctx, func(l *Loader) error {
+		if err := s.writeDirectory(l); err != nil {
 			return err
 		}
-		return s.writeData(open)
+		return s.writeData(l)
 	})
 	if err != nil {
 		return SeedInfo{}, fmt.Errorf("seed: %w", err)
 	}
 	// Statistics, as a live database has, so that plans use the owner indexes.
-	if _, err := db.db.ExecContext(ctx, `ANALYZE`); err != nil {
-		return SeedInfo{}, fmt.Errorf("analyze: %w", err)
+	if err := db.Analyze(ctx); err != nil {
+		return SeedInfo{}, err
 	}
 	return s.info(), nil
 }
@@ -390,7 +385,7 @@ func adminViews(t *seedTenant, inactive int64) []SeedAdmin {
 }
 
 // writeDirectory writes tenants, teams, users and admin views.
-func (s *seeder) writeDirectory(open opener) error {
+func (s *seeder) writeDirectory(l *Loader) error {
 	var tenants, teams, users, views [][]any
 	for _, t := range s.tenants {
 		tenants = append(tenants, []any{t.ID, t.Name})
@@ -416,7 +411,7 @@ func (s *seeder) writeDirectory(open opener) error {
 		{"users", []string{"id", "tenant_id", "team_id", "name", "email", "role", "active"}, users},
 		{"admin_views", []string{"admin_id", "team_id"}, views},
 	} {
-		if err := writeRows(open, t.table, t.cols, t.rows); err != nil {
+		if err := writeRows(l, t.table, t.cols, t.rows); err != nil {
 			return err
 		}
 	}
@@ -424,17 +419,17 @@ func (s *seeder) writeDirectory(open opener) error {
 }
 
 // writeRows bulk-loads rows into table.
-func writeRows(open opener, table string, cols []string, rows [][]any) error {
-	b, err := open(table, cols)
+func writeRows(l *Loader, table string, cols []string, rows [][]any) error {
+	b, err := l.Open(table, cols)
 	if err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := b.row(r...); err != nil {
+		if err := b.Row(r...); err != nil {
 			return fmt.Errorf("write %s: %w", table, err)
 		}
 	}
-	if err := b.close(); err != nil {
+	if err := b.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", table, err)
 	}
 	return nil
@@ -455,9 +450,9 @@ var seedEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // writeData writes the rows of every data type, one table at a time in
 // catalog order so that references (an evaluation's contact) point at rows
 // already written. Each table draws from its own random stream.
-func (s *seeder) writeData(open opener) error {
+func (s *seeder) writeData(l *Loader) error {
 	for i, t := range handover.Catalog {
-		b, err := open(t.Table, t.Columns)
+		b, err := l.Open(t.Table, t.Columns)
 		if err != nil {
 			return err
 		}
@@ -467,7 +462,7 @@ func (s *seeder) writeData(open opener) error {
 				return fmt.Errorf("write %s: %w", t.Table, err)
 			}
 		}
-		if err := b.close(); err != nil {
+		if err := b.Close(); err != nil {
 			return fmt.Errorf("write %s: %w", t.Table, err)
 		}
 	}
@@ -486,7 +481,7 @@ type rowGen struct {
 
 // tenantRows writes the rows of table type i that tn's users own, and
 // records the range of keys they got.
-func (g *rowGen) tenantRows(tn *seedTenant, table string, i int, b *bulk) error {
+func (g *rowGen) tenantRows(tn *seedTenant, table string, i int, b *Bulk) error {
 	g.t = tn
 	first := g.nextID + 1
 	for ui := range tn.Users {
@@ -494,7 +489,7 @@ func (g *rowGen) tenantRows(tn *seedTenant, table string, i int, b *bulk) error 
 		for k := range int(u.counts[i]) {
 			g.nextID++
 			g.id = g.nextID
-			if err := b.row(g.make(g, u, k)...); err != nil {
+			if err := b.Row(g.make(g, u, k)...); err != nil {
 				return err
 			}
 		}
@@ -596,83 +591,6 @@ var rowMakers = map[string]func(g *rowGen, u *seedUser, k int) []any{
 	"productivity": func(g *rowGen, u *seedUser, k int) []any {
 		return g.row(u.ID, day(k), g.r.IntN(120), 120+g.r.IntN(600))
 	},
-}
-
-// insertBatch is how many rows one SQLite INSERT carries.
-const insertBatch = 256
-
-// bulk loads the rows of one table inside a transaction: through COPY on
-// PostgreSQL, in prepared multi-row INSERTs on SQLite.
-type bulk struct {
-	ctx   context.Context
-	tx    *sqlx.Tx
-	copy  bool
-	table string
-	cols  []string
-	args  []any
-	stmt  *sql.Stmt // the COPY, or the INSERT of a full batch
-}
-
-// opener starts the bulk load of a table's columns.
-type opener func(table string, cols []string) (*bulk, error)
-
-// bulkOpener returns an opener of bulk loads inside tx.
-func (db *DB) bulkOpener(ctx context.Context, tx *sqlx.Tx) opener {
-	return func(table string, cols []string) (*bulk, error) {
-		b := &bulk{ctx: ctx, tx: tx, copy: db.dialect.bulkCopy(), table: table, cols: cols}
-		if !b.copy {
-			return b, nil
-		}
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
-		if err != nil {
-			return nil, fmt.Errorf("copy into %s: %w", table, err)
-		}
-		b.stmt = stmt
-		return b, nil
-	}
-}
-
-// row adds one row; on SQLite it is written with its batch.
-func (b *bulk) row(vals ...any) error {
-	if b.copy {
-		_, err := b.stmt.ExecContext(b.ctx, vals...)
-		return err
-	}
-	if b.args = append(b.args, vals...); len(b.args) < insertBatch*len(b.cols) {
-		return nil
-	}
-	if b.stmt == nil {
-		stmt, err := b.tx.PrepareContext(b.ctx, b.insert(insertBatch))
-		if err != nil {
-			return err
-		}
-		b.stmt = stmt
-	}
-	_, err := b.stmt.ExecContext(b.ctx, b.args...)
-	b.args = b.args[:0]
-	return err
-}
-
-// close ends the COPY or writes the last, partial batch.
-func (b *bulk) close() error {
-	if b.stmt != nil {
-		defer b.stmt.Close()
-	}
-	var err error
-	switch {
-	case b.copy:
-		_, err = b.stmt.ExecContext(b.ctx)
-	case len(b.args) > 0:
-		_, err = b.tx.ExecContext(b.ctx, b.insert(len(b.args)/len(b.cols)), b.args...)
-	}
-	return err
-}
-
-// insert renders an INSERT of n rows.
-func (b *bulk) insert(n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
-	values := strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-	return "INSERT INTO " + b.table + " (" + strings.Join(b.cols, ", ") + ") VALUES " + values
 }
 
 // Names and values the sample draws from ("|"-separated). First and last
