@@ -1,4 +1,9 @@
-package engine
+// Package sample builds the deterministic sample data that `handover demo`,
+// the tests and the benchmarks run on: a main tenant with users of every
+// role and admin views over some of its teams, owning rows of every data
+// type, and a smaller second tenant. The same Options build the same
+// database.
+package sample
 
 import (
 	"cmp"
@@ -10,11 +15,12 @@ import (
 	"time"
 
 	"handover"
+	"handover/engine"
 )
 
-// SeedOptions says what sample data Seed builds. Zero fields take their
+// Options says what sample data Build builds. Zero fields take their
 // defaults.
-type SeedOptions struct {
+type Options struct {
 	// Users is the number of users of the main tenant (default 500, at
 	// least 50).
 	Users int
@@ -33,14 +39,14 @@ type SeedOptions struct {
 	Heavy, HeavyRows int
 }
 
-// SeedInfo is what the demo and the benchmark need to know about the data
-// Seed built, to pick valid and deliberately invalid pairs. ID lists are
+// Info is what the demo and the benchmark need to know about the data
+// Build built, to pick valid and deliberately invalid pairs. ID lists are
 // of the main tenant and sorted.
-type SeedInfo struct {
+type Info struct {
 	Tenant, OtherTenant int64
 	TenantAdmin         int64
 	// Admins are the main tenant's active admins, each with its view.
-	Admins []SeedAdmin
+	Admins []Admin
 	// InactiveAdmin is an admin who may no longer operate.
 	InactiveAdmin                             int64
 	ActiveAgents, InactiveAgents, Supervisors []int64
@@ -49,7 +55,7 @@ type SeedInfo struct {
 	// OtherTenantUsers are the agents of the second tenant (its other
 	// users are not listed; OtherUsers counts them all).
 	OtherTenantUsers []int64
-	// Heavy are the heavy agents (SeedOptions.Heavy), by ID.
+	// Heavy are the heavy agents (Options.Heavy), by ID.
 	Heavy []int64
 	// Users counts the users of both tenants, OtherUsers those of the
 	// second tenant; Rows the data rows of both.
@@ -57,9 +63,9 @@ type SeedInfo struct {
 	Rows              int64
 }
 
-// SeedAdmin is an admin with the teams of its view and the active agents
+// Admin is an admin with the teams of its view and the active agents
 // inside and (some) outside of it.
-type SeedAdmin struct {
+type Admin struct {
 	ID                int64
 	Teams             []int64
 	InView, OutOfView []int64
@@ -67,7 +73,7 @@ type SeedAdmin struct {
 
 // HeavyPairs pairs off the heavy agents: the first half hand their data
 // over to the second half, so sources and targets are disjoint.
-func (i SeedInfo) HeavyPairs() []handover.Pair {
+func (i Info) HeavyPairs() []handover.Pair {
 	n := len(i.Heavy) / 2
 	pairs := make([]handover.Pair, n)
 	for k := range pairs {
@@ -79,18 +85,18 @@ func (i SeedInfo) HeavyPairs() []handover.Pair {
 // Workload returns the options that build the benchmark's workload W at
 // scale (1.0: 20,000 users and 2,000 pairs of agents owning about 1,000 rows
 // each; other users own about 20).
-func Workload(scale float64) SeedOptions {
+func Workload(scale float64) Options {
 	pairs := max(1, int(2000*scale))
-	return SeedOptions{Users: max(50, int(20000*scale)), Seed: 4, RowsPerUser: 20, Heavy: 2 * pairs, HeavyRows: 1000}
+	return Options{Users: max(50, int(20000*scale)), Seed: 4, RowsPerUser: 20, Heavy: 2 * pairs, HeavyRows: 1000}
 }
 
-func (o SeedOptions) withDefaults() SeedOptions {
+func (o Options) withDefaults() Options {
 	o.Users, o.Seed, o.RowsPerUser = cmp.Or(o.Users, 500), cmp.Or(o.Seed, 1), cmp.Or(o.RowsPerUser, 30)
 	o.OtherUsers = cmp.Or(o.OtherUsers, min(max(o.Users/10, 30), 2000))
 	return o
 }
 
-// Seed fills a fresh database with a deterministic sample: a main tenant of
+// Build fills a fresh database with a deterministic sample: a main tenant of
 // o.Users users (a tenant admin, admins with views over some teams,
 // supervisors and agents, about 10% inactive) owning rows of every data
 // type, and a smaller second tenant. Names include accents, commas, quotes,
@@ -98,38 +104,38 @@ func (o SeedOptions) withDefaults() SeedOptions {
 // needed and refuses a database that already has users. Everything is
 // written in one transaction (COPY on PostgreSQL, multi-row INSERTs on
 // SQLite), then analyzed.
-func (db *DB) Seed(ctx context.Context, o SeedOptions) (SeedInfo, error) {
+func Build(ctx context.Context, db *engine.DB, o Options) (Info, error) {
 	o = o.withDefaults()
 	if o.Users < 50 || o.OtherUsers < 30 || o.RowsPerUser < 0 || o.Heavy < 0 {
-		return SeedInfo{}, handover.Errorf(handover.ErrUsage, "demo needs at least 50 users (got %d)", o.Users)
+		return Info{}, handover.Errorf(handover.ErrUsage, "demo needs at least 50 users (got %d)", o.Users)
 	}
 	if err := db.Init(ctx); err != nil {
-		return SeedInfo{}, err
+		return Info{}, err
 	}
 	n, err := db.UserCount(ctx)
 	if err != nil {
-		return SeedInfo{}, err
+		return Info{}, err
 	}
 	if n > 0 {
-		return SeedInfo{}, handover.Errorf(handover.ErrUsage,
-			"the database %s already has %d users; sample data goes only into a fresh database: pass --db with a new file or an empty database", Redact(db.DSN), n)
+		return Info{}, handover.Errorf(handover.ErrUsage,
+			"the database %s already has %d users; sample data goes only into a fresh database: pass --db with a new file or an empty database", engine.Redact(db.DSN), n)
 	}
 	s, err := newSeeder(o)
 	if err != nil {
-		return SeedInfo{}, err
+		return Info{}, err
 	}
-	err = db.Load(ctx, func(l *Loader) error {
+	err = db.Load(ctx, func(l *engine.Loader) error {
 		if err := s.writeDirectory(l); err != nil {
 			return err
 		}
 		return s.writeData(l)
 	})
 	if err != nil {
-		return SeedInfo{}, fmt.Errorf("seed: %w", err)
+		return Info{}, fmt.Errorf("seed: %w", err)
 	}
 	// Statistics, as a live database has, so that plans use the owner indexes.
 	if err := db.Analyze(ctx); err != nil {
-		return SeedInfo{}, err
+		return Info{}, err
 	}
 	return s.info(), nil
 }
@@ -152,13 +158,13 @@ type seedTenant struct {
 	domain string
 	Teams  []int64
 	Users  []seedUser
-	Views  []SeedAdmin         // admins with their teams
+	Views  []Admin             // admins with their teams
 	refs   map[string][2]int64 // table → first and last key of this tenant's rows
 }
 
 // seeder plans the sample and writes it.
 type seeder struct {
-	o       SeedOptions
+	o       Options
 	r       *rand.Rand
 	tenants []*seedTenant
 	rows    int64
@@ -169,7 +175,7 @@ type seeder struct {
 const otherBase, numSkills = 1_000_000_000, 200
 
 // newSeeder plans both tenants from o.Seed.
-func newSeeder(o SeedOptions) (*seeder, error) {
+func newSeeder(o Options) (*seeder, error) {
 	s := &seeder{o: o, r: rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed))}
 	main := s.planTenant(1, "Acme Contact Centre", "acme.example", o.Users, 10, 0)
 	other := s.planTenant(2, "Globex Support", "globex.example", o.OtherUsers, 3, otherBase)
@@ -218,7 +224,7 @@ func (s *seeder) planTenant(id int64, name, domain string, n, minTeams int, base
 		u.Email = email(u.Name, u.ID, domain)
 		t.Users = append(t.Users, u)
 		if u.Role == handover.RoleAdmin {
-			t.Views = append(t.Views, SeedAdmin{ID: u.ID, Teams: s.someTeams(t.Teams)})
+			t.Views = append(t.Views, Admin{ID: u.ID, Teams: s.someTeams(t.Teams)})
 		}
 	}
 	return t
@@ -328,9 +334,9 @@ var asciiFold = strings.NewReplacer("ë", "e", "é", "e", "á", "a", "í", "i", 
 	"ú", "u", "ü", "u", "ñ", "n", "Ñ", "N", "ç", "c", "Ł", "L", "Ż", "Z")
 
 // info summarises the plan for the demo and benchmark.
-func (s *seeder) info() SeedInfo {
+func (s *seeder) info() Info {
 	main, other := s.tenants[0], s.tenants[1]
-	in := SeedInfo{Tenant: main.ID, OtherTenant: other.ID, Rows: s.rows,
+	in := Info{Tenant: main.ID, OtherTenant: other.ID, Rows: s.rows,
 		Users: len(main.Users) + len(other.Users), OtherUsers: len(other.Users)}
 	for _, u := range main.Users {
 		switch {
@@ -363,8 +369,8 @@ func (s *seeder) info() SeedInfo {
 
 // adminViews lists t's active admins with the active agents in and (up to
 // ten) out of their views.
-func adminViews(t *seedTenant, inactive int64) []SeedAdmin {
-	var out []SeedAdmin
+func adminViews(t *seedTenant, inactive int64) []Admin {
+	var out []Admin
 	for _, a := range t.Views {
 		if a.ID == inactive {
 			continue
@@ -385,7 +391,7 @@ func adminViews(t *seedTenant, inactive int64) []SeedAdmin {
 }
 
 // writeDirectory writes tenants, teams, users and admin views.
-func (s *seeder) writeDirectory(l *Loader) error {
+func (s *seeder) writeDirectory(l *engine.Loader) error {
 	var tenants, teams, users, views [][]any
 	for _, t := range s.tenants {
 		tenants = append(tenants, []any{t.ID, t.Name})
@@ -419,7 +425,7 @@ func (s *seeder) writeDirectory(l *Loader) error {
 }
 
 // writeRows bulk-loads rows into table.
-func writeRows(l *Loader, table string, cols []string, rows [][]any) error {
+func writeRows(l *engine.Loader, table string, cols []string, rows [][]any) error {
 	b, err := l.Open(table, cols)
 	if err != nil {
 		return err
@@ -450,7 +456,7 @@ var seedEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 // writeData writes the rows of every data type, one table at a time in
 // catalog order so that references (an evaluation's contact) point at rows
 // already written. Each table draws from its own random stream.
-func (s *seeder) writeData(l *Loader) error {
+func (s *seeder) writeData(l *engine.Loader) error {
 	for i, t := range handover.Catalog {
 		b, err := l.Open(t.Table, t.Columns)
 		if err != nil {
@@ -481,7 +487,7 @@ type rowGen struct {
 
 // tenantRows writes the rows of table type i that tn's users own, and
 // records the range of keys they got.
-func (g *rowGen) tenantRows(tn *seedTenant, table string, i int, b *Bulk) error {
+func (g *rowGen) tenantRows(tn *seedTenant, table string, i int, b *engine.Bulk) error {
 	g.t = tn
 	first := g.nextID + 1
 	for ui := range tn.Users {

@@ -1,4 +1,4 @@
-package engine
+package sample
 
 import (
 	"context"
@@ -6,32 +6,23 @@ import (
 	"testing"
 
 	"handover"
+	"handover/engine"
 )
 
 // mustSeed builds sample data in a fresh database on backend.
-func mustSeed(tb testing.TB, backend string, o SeedOptions) (*DB, SeedInfo) {
+func mustSeed(tb testing.TB, backend string, o Options) (*engine.DB, Info) {
 	tb.Helper()
-	db := MustOpenDB(tb, backend)
-	info, err := db.Seed(context.Background(), o)
+	db := mustOpenDB(tb, backend)
+	info, err := Build(context.Background(), db, o)
 	if err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
 	return db, info
 }
 
-// mustCount runs a count query.
-func mustCount(tb testing.TB, db *DB, q string, args ...any) int {
-	tb.Helper()
-	var n int
-	if err := db.SQL().Get(&n, db.rebind(q), args...); err != nil {
-		tb.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
 func TestSeedIsDeterministic(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		o := SeedOptions{Users: 120, RowsPerUser: 12, Seed: 7}
+		o := Options{Users: 120, RowsPerUser: 12, Seed: 7}
 		a, _ := mustSeed(t, backend, o)
 		b, _ := mustSeed(t, backend, o)
 		o.Seed = 8
@@ -52,7 +43,7 @@ func TestSeedIsDeterministic(t *testing.T) {
 
 func TestSeedDirectory(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{})
+		db, info := mustSeed(t, backend, Options{})
 		count := func(q string, args ...any) int { return mustCount(t, db, q, args...) }
 		if n := count(`SELECT count(*) FROM users WHERE tenant_id = ?`, info.Tenant); n != 500 {
 			t.Errorf("main tenant has %d users, want 500", n)
@@ -88,7 +79,7 @@ func TestSeedDirectory(t *testing.T) {
 
 func TestSeedNames(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{Users: 60, RowsPerUser: 5})
+		db, info := mustSeed(t, backend, Options{Users: 60, RowsPerUser: 5})
 		var names []string
 		if err := db.SQL().Select(&names, `SELECT name FROM users ORDER BY id`); err != nil {
 			t.Fatal(err)
@@ -115,7 +106,7 @@ func TestSeedNames(t *testing.T) {
 
 func TestSeedData(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{Users: 300})
+		db, info := mustSeed(t, backend, Options{Users: 300})
 		count := func(q string, args ...any) int { return mustCount(t, db, q, args...) }
 		for _, table := range []string{"schedules", "vacation_balances"} {
 			q := `SELECT count(*) FROM users u WHERE u.role = 'agent' AND (SELECT count(*) FROM ` + table + ` x WHERE x.user_id = u.id) <> 1`
@@ -158,7 +149,7 @@ func mostUsersQuery() string {
 }
 
 func TestSeedStoresTextOnSQLite(t *testing.T) {
-	db, _ := mustSeed(t, "sqlite", SeedOptions{Users: 60, RowsPerUser: 20})
+	db, _ := mustSeed(t, "sqlite", Options{Users: 60, RowsPerUser: 20})
 	var kinds []string
 	if err := db.SQL().Select(&kinds, `SELECT DISTINCT typeof(score) || ' ' || typeof(created_at) FROM evaluations`); err != nil {
 		t.Fatal(err)
@@ -173,8 +164,8 @@ func TestSeedStoresTextOnSQLite(t *testing.T) {
 }
 
 func TestSeedRefusesUsedDatabase(t *testing.T) {
-	db, _ := mustSeed(t, "sqlite", SeedOptions{Users: 50, RowsPerUser: 2})
-	_, err := db.Seed(context.Background(), SeedOptions{Users: 50})
+	db, _ := mustSeed(t, "sqlite", Options{Users: 50, RowsPerUser: 2})
+	_, err := Build(context.Background(), db, Options{Users: 50})
 	if handover.ErrorCode(err) != handover.ErrUsage {
 		t.Fatalf("second seed: %v (code %q), want a usage error", err, handover.ErrorCode(err))
 	}
