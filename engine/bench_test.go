@@ -1,6 +1,6 @@
-package engine
+package engine_test
 
-// Benchmarks for issue 4 on workload W (see Workload): the engine's run
+// Benchmarks for issue 4 on workload W (see sample.Workload): the engine's run
 // against hand-written set-based SQL, a naive per-row script, and the
 // preview. W's size is HANDOVER_BENCH_SCALE (default 0.1; 1.0 is the full
 // 20,000 users and 2,000 pairs). Full size on both backends, best of three
@@ -26,6 +26,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"handover"
+	. "handover/engine"
+	"handover/sample"
 )
 
 // benchScale reads HANDOVER_BENCH_SCALE.
@@ -44,7 +46,7 @@ func benchScale(tb testing.TB) float64 {
 // benchW is a seeded workload in a closed database, ready to be copied.
 type benchW struct {
 	backend, dsn string
-	info         SeedInfo
+	info         sample.Info
 }
 
 // mustBuildW seeds W at scale into a fresh database on backend and closes
@@ -57,7 +59,7 @@ func mustBuildW(b *testing.B, backend string, scale float64) benchW {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	info, err := db.Seed(context.Background(), Workload(scale))
+	info, err := sample.Build(context.Background(), db, sample.Workload(scale))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func mustOpen(b *testing.B, dsn string) *DB {
 
 // benchPlan is the plan a preview of W's pairs would produce: every row
 // ok, the tenant admin operating.
-func benchPlan(b *testing.B, db *DB, info SeedInfo, pairs []handover.Pair) *handover.Plan {
+func benchPlan(b *testing.B, db *DB, info sample.Info, pairs []handover.Pair) *handover.Plan {
 	b.Helper()
 	ctx := context.Background()
 	op, err := db.Operator(ctx, info.TenantAdmin)
@@ -118,7 +120,7 @@ func benchPlan(b *testing.B, db *DB, info SeedInfo, pairs []handover.Pair) *hand
 // peak memory of the engine's run. With -benchtime Nx it reports the best
 // of N for each side, which shields the ratio from other load.
 func BenchmarkHandoverW(b *testing.B) {
-	for _, backend := range backends(b) {
+	for _, backend := range Backends(b) {
 		w := mustBuildW(b, backend, benchScale(b))
 		b.Run(backend, func(b *testing.B) {
 			var best handoverRun
@@ -171,8 +173,8 @@ func (r handoverRun) report(b *testing.B) {
 func benchHandoverOnce(b *testing.B, w benchW) handoverRun {
 	b.StopTimer()
 	defer b.StartTimer()
-	engineDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
-	baseDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	engineDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
+	baseDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	plan := benchPlan(b, engineDB, w.info, w.info.HeavyPairs())
 	if err := engineDB.Predict(context.Background(), plan); err != nil {
 		b.Fatal(err)
@@ -213,7 +215,7 @@ func predicted(plan *handover.Plan) (rows, overwritten int64) {
 // does not pay for the writes of the one before.
 func settle(b *testing.B, backend string) {
 	if backend == "postgres" {
-		mustAdminExec(b, os.Getenv(pgEnv), "CHECKPOINT")
+		MustAdminExec(b, os.Getenv(PGEnv), "CHECKPOINT")
 	}
 }
 
@@ -242,7 +244,7 @@ func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, in
 		b.Fatalf("engine: %d pairs done, %d failed of %d", res.Done, res.Failed, len(plan.Rows))
 	}
 	var moved, overwritten int64
-	row := db.SQL().QueryRow(db.rebind(`SELECT COALESCE(sum(moved), 0), COALESCE(sum(overwritten), 0) FROM handover_moves WHERE job_id = ?`), job.ID)
+	row := db.SQL().QueryRow(db.SQL().Rebind(`SELECT COALESCE(sum(moved), 0), COALESCE(sum(overwritten), 0) FROM handover_moves WHERE job_id = ?`), job.ID)
 	if err := row.Scan(&moved, &overwritten); err != nil {
 		b.Fatal(err)
 	}
@@ -303,7 +305,7 @@ func baselineSQL(backend string, pairs []handover.Pair) []string {
 // mustMatch fails unless a and b hold the same directory and data.
 func mustMatch(b *testing.B, x, y *DB) {
 	b.Helper()
-	sx, sy := mustChecksums(b, x), mustChecksums(b, y)
+	sx, sy := MustChecksums(b, x), MustChecksums(b, y)
 	for table, sum := range sx {
 		if sy[table] != sum {
 			b.Errorf("%s differs between the engine's copy and the baseline's", table)
@@ -398,7 +400,7 @@ func peakRSSMB() float64 {
 // on W at a tenth of HANDOVER_BENCH_SCALE, next to the set-based baseline
 // on a copy, and checks both end identical.
 func BenchmarkNaivePerRow(b *testing.B) {
-	for _, backend := range backends(b) {
+	for _, backend := range Backends(b) {
 		w := mustBuildW(b, backend, benchScale(b)/10)
 		b.Run(backend, func(b *testing.B) {
 			for range b.N {
@@ -411,8 +413,8 @@ func BenchmarkNaivePerRow(b *testing.B) {
 // benchNaiveOnce measures one naive run and one baseline run of w.
 func benchNaiveOnce(b *testing.B, w benchW) {
 	b.StopTimer()
-	naiveDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
-	baseDB := mustOpen(b, mustCopyDB(b, w.backend, w.dsn))
+	naiveDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
+	baseDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	pairs := w.info.HeavyPairs()
 	settle(b, w.backend)
 	b.StartTimer()
@@ -442,7 +444,7 @@ func benchNaiveOnce(b *testing.B, w benchW) {
 // the rows it moved.
 func naivePair(ctx context.Context, db *DB, p handover.Pair) (int64, error) {
 	var moved int64
-	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.WithTx(ctx, func(tx *sqlx.Tx) error {
 		for _, t := range handover.Catalog {
 			if t.Mode == handover.Overwrite {
 				if err := naiveOverwrite(ctx, tx, t, p); err != nil {
@@ -491,7 +493,7 @@ func naiveOverwrite(ctx context.Context, tx *sqlx.Tx, t handover.DataType, p han
 // every pair) and checks that it takes as many queries for all pairs as
 // for ten.
 func BenchmarkPreviewW(b *testing.B) {
-	for _, backend := range backends(b) {
+	for _, backend := range Backends(b) {
 		w := mustBuildW(b, backend, benchScale(b))
 		b.Run(backend, func(b *testing.B) {
 			db := mustOpen(b, w.dsn)
@@ -517,7 +519,7 @@ func BenchmarkPreviewW(b *testing.B) {
 // mustPredictQueries predicts plan and returns how many queries it took.
 func mustPredictQueries(b *testing.B, db *DB, plan *handover.Plan) int64 {
 	b.Helper()
-	counted, n := mustCountingDB(b, db)
+	counted, n := MustCountingDB(b, db)
 	if err := counted.Predict(context.Background(), plan); err != nil {
 		b.Fatal(err)
 	}

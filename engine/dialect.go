@@ -32,8 +32,8 @@ type dialect interface {
 	// rowFingerprint returns the SQL expression hashing one row of t, as
 	// alias, to a 32-bit integer, for undo to tell an edited row.
 	rowFingerprint(t handover.DataType, alias string) string
-	// bulkCopy reports whether bulk loads (the sample data) use COPY
-	// rather than batched INSERTs.
+	// bulkCopy reports whether bulk loads (Load) use COPY rather than
+	// batched INSERTs.
 	bulkCopy() bool
 	// lockSchema serialises concurrent Init calls.
 	lockSchema(ctx context.Context, tx *sqlx.Tx) error

@@ -52,6 +52,15 @@ WHERE u.tenant_id = ? AND ` + db.dialect.idsIn("u.id"))
 	return m, nil
 }
 
+// UserCount returns how many users the database holds, in all tenants.
+func (db *DB) UserCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.db.GetContext(ctx, &n, `SELECT count(*) FROM users`); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
 // VisibleTeams returns the teams an operator can see; a tenant admin sees
 // the whole tenant.
 func (db *DB) VisibleTeams(ctx context.Context, op handover.User) (map[int64]bool, bool, error) {

@@ -161,6 +161,16 @@ func TestMustOpenDB(t *testing.T) {
 	})
 }
 
+// mustCount runs a count query.
+func mustCount(tb testing.TB, db *DB, q string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := db.SQL().Get(&n, db.rebind(q), args...); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
 // directoryKeys are the directory tables and the columns ordering them.
 var directoryKeys = []struct{ table, key string }{
 	{"tenants", "id"}, {"teams", "id"}, {"users", "id"}, {"admin_views", "admin_id, team_id"},

@@ -7,10 +7,11 @@ import (
 
 	"handover"
 	"handover/engine"
+	"handover/sample"
 )
 
 // seeded opens a fresh SQLite database holding the demo tenant.
-func seeded(t *testing.T) (*engine.DB, engine.SeedInfo) {
+func seeded(t *testing.T) (*engine.DB, sample.Info) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := engine.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
@@ -21,7 +22,7 @@ func seeded(t *testing.T) (*engine.DB, engine.SeedInfo) {
 	if err := db.Init(ctx); err != nil {
 		t.Fatal(err)
 	}
-	info, err := db.Seed(ctx, engine.SeedOptions{Users: 120, Seed: 4})
+	info, err := sample.Build(ctx, db, sample.Options{Users: 120, Seed: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"handover"
 	"handover/audit"
 	"handover/engine"
+	"handover/sample"
 	"handover/transfer"
 )
 
@@ -55,9 +56,9 @@ func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
 }
 
 // build creates a fresh database and seeds it.
-func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, engine.SeedInfo, error) {
+func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, sample.Info, error) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return nil, engine.SeedInfo{}, handover.Errorf(handover.ErrUsage, "cannot create %s: %v", c.dir, err)
+		return nil, sample.Info{}, handover.Errorf(handover.ErrUsage, "cannot create %s: %v", c.dir, err)
 	}
 	if os.Getenv("HANDOVER_DB") == "" && e.dsn == "handover.db" {
 		e.dsn = filepath.Join(c.dir, "handover.db")
@@ -67,14 +68,14 @@ func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, engine.SeedInf
 	}
 	db, err := engine.Open(ctx, e.dsn)
 	if err != nil {
-		return nil, engine.SeedInfo{}, err
+		return nil, sample.Info{}, err
 	}
 	db.Log = e.log
 	if err := db.Init(ctx); err != nil {
 		db.Close()
-		return nil, engine.SeedInfo{}, err
+		return nil, sample.Info{}, err
 	}
-	info, err := db.Seed(ctx, engine.SeedOptions{Users: c.users, Seed: c.seed})
+	info, err := sample.Build(ctx, db, sample.Options{Users: c.users, Seed: c.seed})
 	if err != nil {
 		db.Close()
 	}
@@ -82,7 +83,7 @@ func (c *demoCmd) build(ctx context.Context, e *env) (*engine.DB, engine.SeedInf
 }
 
 // walk exports, edits, previews and runs, printing each step.
-func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info engine.SeedInfo) error {
+func (c *demoCmd) walk(ctx context.Context, e *env, db *engine.DB, info sample.Info) error {
 	svc := &transfer.Service{DB: db, MaxPairs: e.maxPairs}
 	a, err := svc.Authorize(ctx, info.TenantAdmin)
 	if err != nil {
@@ -278,7 +279,7 @@ func modulePath(gomod []byte) string {
 
 // demoEdits picks the successors typed into the sheet: valid pairs and one
 // row for each of several deliberate mistakes. Keyed by From User ID.
-func demoEdits(info engine.SeedInfo) map[int64]string {
+func demoEdits(info sample.Info) map[int64]string {
 	a, in := info.ActiveAgents, info.InactiveAgents
 	edits := map[int64]string{
 		a[0]: itoa(a[1]), a[2]: itoa(a[3]), a[4]: itoa(a[5]), a[6]: itoa(a[7]), // valid pairs

@@ -14,6 +14,7 @@ import (
 	"handover"
 	"handover/csvio"
 	"handover/engine"
+	"handover/sample"
 	"handover/validate"
 )
 
@@ -36,16 +37,16 @@ type fuzzDirectory struct {
 	// otherOnly are names of the second tenant that no user of the main
 	// tenant has: they may appear in output only when the upload holds them.
 	otherOnly []string
-	info      engine.SeedInfo
+	info      sample.Info
 }
 
-// fuzzNewDirectory builds the directory in an SQLite file: engine.Seed with
+// fuzzNewDirectory builds the directory in an SQLite file: sample.Build with
 // few users, then the corpus people in the main tenant's first team.
 func fuzzNewDirectory(tb testing.TB) *fuzzDirectory {
 	tb.Helper()
 	ctx := context.Background()
 	db := hostileOpen(tb, filepath.Join(tb.TempDir(), "fuzz.db"))
-	info, err := db.Seed(ctx, engine.SeedOptions{Users: 50, Seed: 3, RowsPerUser: 2})
+	info, err := sample.Build(ctx, db, sample.Options{Users: 50, Seed: 3, RowsPerUser: 2})
 	if err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
@@ -92,7 +93,7 @@ func fuzzNewDirectory(tb testing.TB) *fuzzDirectory {
 }
 
 // fuzzViewAdmin returns an admin whose view leaves some agents out.
-func fuzzViewAdmin(tb testing.TB, info engine.SeedInfo) int64 {
+func fuzzViewAdmin(tb testing.TB, info sample.Info) int64 {
 	for _, a := range info.Admins {
 		if len(a.InView) > 0 && len(a.OutOfView) > 0 {
 			return a.ID

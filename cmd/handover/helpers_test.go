@@ -25,6 +25,7 @@ import (
 
 	"handover"
 	"handover/engine"
+	"handover/sample"
 )
 
 // The helpers below drive the command in-process through Run, on a real
@@ -139,7 +140,7 @@ func mustCLI(t *testing.T, want int, stdin io.Reader, args ...string) cliResult 
 type fixture struct {
 	backend, dsn string
 	dir          string // a scratch folder for the test's files
-	info         engine.SeedInfo
+	info         sample.Info
 }
 
 // newFixture creates a fresh database on backend and fills it through the
@@ -159,7 +160,7 @@ func newFixture(t *testing.T, backend string, users int, seed int64) *fixture {
 
 // viewAdmin returns an admin of the tenant whose view leaves some active
 // agents out. t may be nil inside table definitions; it panics then.
-func (f *fixture) viewAdmin(t *testing.T) engine.SeedAdmin {
+func (f *fixture) viewAdmin(t *testing.T) sample.Admin {
 	for _, ad := range f.info.Admins {
 		if len(ad.OutOfView) > 0 && len(ad.InView) > 0 {
 			return ad
@@ -196,16 +197,16 @@ func (f *fixture) mustCLI(t *testing.T, want int, args ...string) cliResult {
 	return mustCLI(t, want, nil, f.withDB(args)...)
 }
 
-var seedInfos sync.Map // "users/seed" → engine.SeedInfo
+var seedInfos sync.Map // "users/seed" → sample.Info
 
-// seedInfo returns what Seed says about the tenant it builds from these
-// options. Seed is deterministic, so it is asked once, on a throwaway SQLite
-// file, rather than reconstructed from the database under test.
-func seedInfo(t *testing.T, users int, seed int64) engine.SeedInfo {
+// seedInfo returns what sample.Build says about the tenant it builds from
+// these options. Build is deterministic, so it is asked once, on a throwaway
+// SQLite file, rather than reconstructed from the database under test.
+func seedInfo(t *testing.T, users int, seed int64) sample.Info {
 	t.Helper()
 	key := fmt.Sprintf("%d/%d", users, seed)
 	if v, ok := seedInfos.Load(key); ok {
-		return v.(engine.SeedInfo)
+		return v.(sample.Info)
 	}
 	ctx := context.Background()
 	db, err := engine.Open(ctx, filepath.Join(t.TempDir(), "info.db"))
@@ -213,7 +214,7 @@ func seedInfo(t *testing.T, users int, seed int64) engine.SeedInfo {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	info, err := db.Seed(ctx, engine.SeedOptions{Users: users, Seed: seed})
+	info, err := sample.Build(ctx, db, sample.Options{Users: users, Seed: seed})
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}

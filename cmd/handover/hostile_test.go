@@ -25,6 +25,7 @@ import (
 
 	"handover"
 	"handover/engine"
+	"handover/sample"
 )
 
 // This file drives the command with hostile uploads (TestHostileUploads) and
@@ -49,11 +50,11 @@ func hostileOpen(t testing.TB, dsn string) *engine.DB {
 
 // hostileSeed builds the deterministic sample tenant (and the second
 // tenant) in a fresh database on backend.
-func hostileSeed(t testing.TB, backend string) (string, engine.SeedInfo) {
+func hostileSeed(t testing.TB, backend string) (string, sample.Info) {
 	t.Helper()
 	dsn := freshDSN(t, backend)
 	db := hostileOpen(t, dsn)
-	info, err := db.Seed(context.Background(), engine.SeedOptions{Users: 60, Seed: 5, RowsPerUser: 4})
+	info, err := sample.Build(context.Background(), db, sample.Options{Users: 60, Seed: 5, RowsPerUser: 4})
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}
@@ -233,18 +234,18 @@ func hostileXLSX(t testing.TB, from, to int64) []byte {
 type hostileCase struct {
 	name  string
 	big   bool // skipped under -short
-	input func(t *testing.T, info engine.SeedInfo) io.Reader
+	input func(t *testing.T, info sample.Info) io.Reader
 	words []string
 }
 
 const hostileHeader = "From User ID,To User ID,Name,Email,Role,Status,Team\n"
 
 func hostileCases() []hostileCase {
-	text := func(s string) func(*testing.T, engine.SeedInfo) io.Reader {
-		return func(*testing.T, engine.SeedInfo) io.Reader { return strings.NewReader(s) }
+	text := func(s string) func(*testing.T, sample.Info) io.Reader {
+		return func(*testing.T, sample.Info) io.Reader { return strings.NewReader(s) }
 	}
-	corpus := func(name string) func(*testing.T, engine.SeedInfo) io.Reader {
-		return func(t *testing.T, _ engine.SeedInfo) io.Reader {
+	corpus := func(name string) func(*testing.T, sample.Info) io.Reader {
+		return func(t *testing.T, _ sample.Info) io.Reader {
 			b, err := os.ReadFile(filepath.Join(corpusDir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -254,7 +255,7 @@ func hostileCases() []hostileCase {
 	}
 	return []hostileCase{
 		{name: "1 GB file", big: true, words: []string{"unknown_user", "is not a user in your tenant"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				// 1 KB rows that are not pairs (To is empty), then one pair
 				// naming another tenant's user: all of it must be read, in
 				// bounded memory, to find the one pair.
@@ -263,22 +264,22 @@ func hostileCases() []hostileCase {
 				return &hostileStream{head: []byte(hostileHeader), row: []byte(row), size: 1 << 30, tail: []byte(last)}
 			}},
 		{name: "10 MB single line", words: []string{"row 2", "longer than 1 MiB"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(hostileHeader + fmt.Sprintf("%d,%d,", in.ActiveAgents[0], in.ActiveAgents[1]) + strings.Repeat("x", 10<<20) + "\n")
 			}},
 		{name: "10 MB without a line end", words: []string{"header", "more than 200 columns"},
 			input: text(strings.Repeat("ab,", 10<<20/3))},
 		{name: "NUL bytes", words: []string{"NUL bytes", "not CSV"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(hostileHeader + fmt.Sprintf("%d,%d,Jo\x00hn\n", in.ActiveAgents[0], in.ActiveAgents[1]))
 			}},
 		{name: "NUL bytes after many rows", words: []string{"row 3002 contains NUL bytes"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				row := fmt.Sprintf("%d,,Jo Smith,jo@example.com,agent,Active,Support\n", in.ActiveAgents[0])
 				return strings.NewReader(hostileHeader + strings.Repeat(row, 3000) + fmt.Sprintf("%d,%d,Jo\x00hn\n", in.ActiveAgents[1], in.ActiveAgents[2]))
 			}},
 		{name: "binary data", words: []string{"binary data", "not CSV"},
-			input: func(*testing.T, engine.SeedInfo) io.Reader {
+			input: func(*testing.T, sample.Info) io.Reader {
 				r := mrand.New(mrand.NewPCG(5, 5))
 				b := make([]byte, 1<<20)
 				for i := range b {
@@ -290,27 +291,27 @@ func hostileCases() []hostileCase {
 		{name: "100,000 columns", words: []string{"header", "more than 200 columns"},
 			input: text("From User ID,To User ID" + strings.Repeat(",c", 100000-2) + "\n1,2\n")},
 		{name: "100,000 cells in a row", words: []string{"row 2", "more than 200 cells"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(hostileHeader + fmt.Sprintf("%d,%d", in.ActiveAgents[0], in.ActiveAgents[1]) + strings.Repeat(",", 100000) + "\n")
 			}},
 		{name: "duplicate header columns", words: []string{`2 "To User ID" columns (B and D)`, "delete all but one"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(fmt.Sprintf("From User ID,To User ID,Name,To User ID\n%d,%d,,%d\n", in.ActiveAgents[0], in.ActiveAgents[1], in.ActiveAgents[2]))
 			}},
 		{name: "IDs overflowing 64 bits", words: []string{"bad_id", "99999999999999999999", "too large"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(hostileHeader + fmt.Sprintf("99999999999999999999,%d,,,,,\n%d,18446744073709551617,,,,,\n", in.ActiveAgents[0], in.ActiveAgents[1]))
 			}},
 		{name: "negative IDs", words: []string{"bad_id", `"-5"`, "negative"},
-			input: func(_ *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(_ *testing.T, in sample.Info) io.Reader {
 				return strings.NewReader(hostileHeader + fmt.Sprintf("-5,%d,,,,,\n%d,-%d,,,,,\n", in.ActiveAgents[0], in.ActiveAgents[1], in.ActiveAgents[2]))
 			}},
 		{name: "xlsx", words: []string{"Excel .xlsx workbook", "not CSV", "CSV UTF-8"},
-			input: func(t *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(t *testing.T, in sample.Info) io.Reader {
 				return bytes.NewReader(hostileXLSX(t, in.ActiveAgents[0], in.ActiveAgents[1]))
 			}},
 		{name: "zip", words: []string{"ZIP archive", "not CSV"},
-			input: func(t *testing.T, in engine.SeedInfo) io.Reader {
+			input: func(t *testing.T, in sample.Info) io.Reader {
 				return bytes.NewReader(hostileZip(t, [2]string{"people.csv", hostileHeader + fmt.Sprintf("%d,%d\n", in.ActiveAgents[0], in.ActiveAgents[1])}))
 			}},
 		{name: "xlsx saved by LibreOffice", words: []string{"Excel .xlsx workbook"}, input: corpus("lo-people.xlsx")},
@@ -401,7 +402,7 @@ func (s *hostileSheet) edit(t *testing.T, path string, to map[int64]int64, extra
 // hostileStrangers picks n users of the second tenant whose names are not
 // part of any name in the operator's tenant, so that finding one of those
 // names in the output can only be a leak.
-func hostileStrangers(t *testing.T, dsn string, info engine.SeedInfo, n int) (ids []int64, names []string) {
+func hostileStrangers(t *testing.T, dsn string, info sample.Info, n int) (ids []int64, names []string) {
 	t.Helper()
 	x := hostileOpen(t, dsn).SQL()
 	var mine []string

@@ -1,4 +1,4 @@
-package engine
+package sample
 
 import (
 	"context"
@@ -6,36 +6,27 @@ import (
 	"testing"
 
 	"handover"
+	"handover/engine"
 )
 
-// mustSeed builds sample data in a fresh database on backend.
-func mustSeed(tb testing.TB, backend string, o SeedOptions) (*DB, SeedInfo) {
+// mustBuild builds sample data in a fresh database on backend.
+func mustBuild(tb testing.TB, backend string, o Options) (*engine.DB, Info) {
 	tb.Helper()
-	db := MustOpenDB(tb, backend)
-	info, err := db.Seed(context.Background(), o)
+	db := mustOpenDB(tb, backend)
+	info, err := Build(context.Background(), db, o)
 	if err != nil {
 		tb.Fatalf("seed: %v", err)
 	}
 	return db, info
 }
 
-// mustCount runs a count query.
-func mustCount(tb testing.TB, db *DB, q string, args ...any) int {
-	tb.Helper()
-	var n int
-	if err := db.SQL().Get(&n, db.rebind(q), args...); err != nil {
-		tb.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
-func TestSeedIsDeterministic(t *testing.T) {
+func TestBuildIsDeterministic(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		o := SeedOptions{Users: 120, RowsPerUser: 12, Seed: 7}
-		a, _ := mustSeed(t, backend, o)
-		b, _ := mustSeed(t, backend, o)
+		o := Options{Users: 120, RowsPerUser: 12, Seed: 7}
+		a, _ := mustBuild(t, backend, o)
+		b, _ := mustBuild(t, backend, o)
 		o.Seed = 8
-		c, _ := mustSeed(t, backend, o)
+		c, _ := mustBuild(t, backend, o)
 		sumA, sumB, sumC := mustChecksums(t, a), mustChecksums(t, b), mustChecksums(t, c)
 		for table, sum := range sumA {
 			if sumB[table] != sum {
@@ -50,9 +41,9 @@ func TestSeedIsDeterministic(t *testing.T) {
 	})
 }
 
-func TestSeedDirectory(t *testing.T) {
+func TestBuildDirectory(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{})
+		db, info := mustBuild(t, backend, Options{})
 		count := func(q string, args ...any) int { return mustCount(t, db, q, args...) }
 		if n := count(`SELECT count(*) FROM users WHERE tenant_id = ?`, info.Tenant); n != 500 {
 			t.Errorf("main tenant has %d users, want 500", n)
@@ -86,9 +77,9 @@ func TestSeedDirectory(t *testing.T) {
 	})
 }
 
-func TestSeedNames(t *testing.T) {
+func TestBuildNames(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{Users: 60, RowsPerUser: 5})
+		db, info := mustBuild(t, backend, Options{Users: 60, RowsPerUser: 5})
 		var names []string
 		if err := db.SQL().Select(&names, `SELECT name FROM users ORDER BY id`); err != nil {
 			t.Fatal(err)
@@ -113,9 +104,9 @@ func TestSeedNames(t *testing.T) {
 	})
 }
 
-func TestSeedData(t *testing.T) {
+func TestBuildData(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		db, info := mustSeed(t, backend, SeedOptions{Users: 300})
+		db, info := mustBuild(t, backend, Options{Users: 300})
 		count := func(q string, args ...any) int { return mustCount(t, db, q, args...) }
 		for _, table := range []string{"schedules", "vacation_balances"} {
 			q := `SELECT count(*) FROM users u WHERE u.role = 'agent' AND (SELECT count(*) FROM ` + table + ` x WHERE x.user_id = u.id) <> 1`
@@ -157,8 +148,8 @@ func mostUsersQuery() string {
 	return q
 }
 
-func TestSeedStoresTextOnSQLite(t *testing.T) {
-	db, _ := mustSeed(t, "sqlite", SeedOptions{Users: 60, RowsPerUser: 20})
+func TestBuildStoresTextOnSQLite(t *testing.T) {
+	db, _ := mustBuild(t, "sqlite", Options{Users: 60, RowsPerUser: 20})
 	var kinds []string
 	if err := db.SQL().Select(&kinds, `SELECT DISTINCT typeof(score) || ' ' || typeof(created_at) FROM evaluations`); err != nil {
 		t.Fatal(err)
@@ -172,16 +163,16 @@ func TestSeedStoresTextOnSQLite(t *testing.T) {
 	}
 }
 
-func TestSeedRefusesUsedDatabase(t *testing.T) {
-	db, _ := mustSeed(t, "sqlite", SeedOptions{Users: 50, RowsPerUser: 2})
-	_, err := db.Seed(context.Background(), SeedOptions{Users: 50})
+func TestBuildRefusesUsedDatabase(t *testing.T) {
+	db, _ := mustBuild(t, "sqlite", Options{Users: 50, RowsPerUser: 2})
+	_, err := Build(context.Background(), db, Options{Users: 50})
 	if handover.ErrorCode(err) != handover.ErrUsage {
 		t.Fatalf("second seed: %v (code %q), want a usage error", err, handover.ErrorCode(err))
 	}
 }
 
 func TestWorkloadPairs(t *testing.T) {
-	db, info := mustSeed(t, "sqlite", Workload(0.01))
+	db, info := mustBuild(t, "sqlite", Workload(0.01))
 	pairs := info.HeavyPairs()
 	if len(pairs) != 20 {
 		t.Fatalf("%d pairs at scale 0.01, want 20", len(pairs))
