@@ -349,6 +349,7 @@ var conformGuard = []conformCase{
 	{"ReleasedOnRelease", confLockReleased},
 	{"GuardHeld", confGuardHeld},
 	{"DeadHolderJobReadsInterrupted", confSettleOrphans},
+	{"ExecuteNeedsTheJobsTenantGuard", confExecuteNeedsGuard},
 }
 
 // confLockExclusive: while the guard is held, nobody else takes it, from
@@ -496,5 +497,61 @@ func confSettleOrphans(t *testing.T, db *DB) {
 	}
 	if j, err := db.Job(ctx, 2, theirs.ID); err != nil || j.Status != handover.JobInterrupted {
 		t.Errorf("tenant 2's orphaned job read by tenant 2 = %q, %v; want interrupted", j.Status, err)
+	}
+}
+
+// confExecuteNeedsGuard: a run or an undo executes only under its own
+// tenant's guard; without it (none, a released one, another tenant's)
+// Execute and ExecuteUndo refuse, nothing changes and no pair completes.
+func confExecuteNeedsGuard(t *testing.T, db *DB) {
+	ctx := context.Background()
+	tess := jobOperator(t, db, 1)
+	cases := []struct {
+		name      string
+		guard     func() *Guard
+		run, undo handover.Pair
+	}{
+		{"another tenant's", func() *Guard {
+			g, err := db.LockTenant(ctx, handover.User{ID: 100, TenantID: 2}, "run")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(g.Release)
+			return g
+		}, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16}},
+		{"released", func() *Guard {
+			g := mustGuard(t, db)
+			g.Release()
+			return g
+		}, handover.Pair{From: 11, To: 13}, handover.Pair{From: 15, To: 17}},
+		{"no guard", func() *Guard { return nil }, handover.Pair{From: 18, To: 20}, handover.Pair{From: 22, To: 24}},
+	}
+	for _, c := range cases {
+		done, _ := mustRun(t, db, planFor(t, db, c.undo), handover.RunOptions{})
+		done, _ = db.Job(ctx, 1, done.ID)
+		undo, err := db.CreateUndoJob(ctx, tess, done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := db.CreateJob(ctx, planFor(t, db, c.run), handover.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, db)
+		g := c.guard()
+		if _, err := db.Execute(ctx, g, run, nil); err == nil {
+			t.Errorf("%s: Execute succeeded", c.name)
+		}
+		if _, err := db.ExecuteUndo(ctx, g, undo, nil); err == nil {
+			t.Errorf("%s: ExecuteUndo succeeded", c.name)
+		}
+		for _, job := range []handover.Job{run, undo} {
+			if res, err := db.result(ctx, job.ID); err != nil || res.Done != 0 || res.Failed != 0 {
+				t.Errorf("%s: %s job %+v, %v; want its pair left pending", c.name, job.Kind, res, err)
+			}
+		}
+		if diff := cmp.Diff(before, snapshot(t, db)); diff != "" {
+			t.Errorf("%s: data changed (-before +after):\n%s", c.name, diff)
+		}
 	}
 }
