@@ -24,6 +24,58 @@ var conformLedger = []conformCase{
 	{"CheckNotInterrupted", confCheckNotInterrupted},
 }
 
+// mixedUpload is the upload of mixedPlan: its own header, columns and
+// format, which a job keeps for its audit file.
+var mixedUpload = handover.Upload{Name: "people.csv", SHA256: "f00d", Header: []string{"Team", "From User ID", "To User ID", "Name"},
+	FromCol: 1, ToCol: 2, NameCol: 3, Format: handover.Format{Delimiter: ';', Encoding: handover.UTF8BOM}}
+
+var mixedFanOut = handover.Issue{Code: handover.FanOut, Message: "20 goes to 2 users"}
+
+// mixedPlan has every kind of row CreateJob records: a pair and its
+// repeat, a pair with a warning, a row whose From User ID is no ID, and a
+// pair with errors and a warning, repeated.
+func mixedPlan(t *testing.T, db *DB) *handover.Plan {
+	t.Helper()
+	plan := planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16},
+		handover.Pair{From: 18, To: 20}, handover.Pair{From: 20, To: 22}, handover.Pair{From: 20, To: 22})
+	up := mixedUpload
+	plan.Upload = &up
+	for i := range plan.Rows {
+		r := &plan.Rows[i]
+		r.FromName, r.ToName = fmt.Sprintf("Agent %d", *r.From), fmt.Sprintf("Agent %d", *r.To)
+	}
+	plan.Rows[1].Issues = []handover.Issue{{Code: handover.DuplicateRow, Message: "repeats row 2"}}
+	plan.Rows[2].Issues = []handover.Issue{{Code: handover.InactiveTarget, Message: "16 is inactive"}}
+	plan.Rows[3].From, plan.Rows[3].FromName, plan.Rows[3].Record = nil, "", []string{"x", "20"}
+	plan.Rows[3].Issues = []handover.Issue{{Code: handover.BadID, Message: `"x" is not a user ID`}}
+	plan.Rows[4].Issues = []handover.Issue{mixedFanOut, {Code: handover.InactiveTarget, Message: "22 is inactive"}, {Code: handover.Chain, Message: "22 is also a source"}}
+	plan.Rows[5].Issues = []handover.Issue{mixedFanOut}
+	plan.Tally()
+	return plan
+}
+
+// mixedPairs is what the ledger records of mixedPlan: the repeated pair
+// once, error rows failed with their errors joined, warnings left out.
+func mixedPairs() []handover.JobPair {
+	pair := func(row int, from, to int64, status handover.PairStatus, issue *handover.Issue) handover.JobPair {
+		p := handover.JobPair{Row: row, From: from, To: to, ToName: fmt.Sprintf("Agent %d", to), Status: status, Error: issue,
+			Moves: []handover.Move{}, Record: []string{strconv.FormatInt(from, 10), strconv.FormatInt(to, 10)}}
+		if from != 0 {
+			p.FromName = fmt.Sprintf("Agent %d", from)
+		} else {
+			p.Record[0] = "x"
+		}
+		return p
+	}
+	return []handover.JobPair{
+		pair(2, 10, 12, handover.PairPending, nil),
+		pair(4, 14, 16, handover.PairPending, nil),
+		pair(5, 0, 20, handover.PairFailed, &handover.Issue{Code: handover.BadID, Message: `"x" is not a user ID`}),
+		pair(6, 20, 22, handover.PairFailed, &handover.Issue{Code: handover.FanOut, Message: "20 goes to 2 users; chain: 22 is also a source"}),
+		pair(7, 20, 22, handover.PairFailed, &mixedFanOut),
+	}
+}
+
 // confCreateJob: CreateJob records the job, its options and upload shape,
 // one pending record per runnable pair (a repeated pair once), and every
 // error row failed with its errors (warnings left out).
@@ -31,25 +83,8 @@ func confCreateJob(t *testing.T, db *DB) {
 	ctx := context.Background()
 	setClock(db, day0, 0)
 	mustGuard(t, db) // the job's process holds the guard, so the job reads running
-	plan := planFor(t, db, handover.Pair{From: 10, To: 12}, handover.Pair{From: 10, To: 12}, handover.Pair{From: 14, To: 16},
-		handover.Pair{From: 18, To: 20}, handover.Pair{From: 20, To: 22}, handover.Pair{From: 20, To: 22})
-	up := &handover.Upload{Name: "people.csv", SHA256: "f00d", Header: []string{"Team", "From User ID", "To User ID", "Name"},
-		FromCol: 1, ToCol: 2, NameCol: 3, Format: handover.Format{Delimiter: ';', Encoding: handover.UTF8BOM}}
-	plan.Upload = up
-	for i := range plan.Rows {
-		r := &plan.Rows[i]
-		r.FromName, r.ToName = fmt.Sprintf("Agent %d", *r.From), fmt.Sprintf("Agent %d", *r.To)
-	}
-	fanOut := handover.Issue{Code: handover.FanOut, Message: "20 goes to 2 users"}
-	plan.Rows[1].Issues = []handover.Issue{{Code: handover.DuplicateRow, Message: "repeats row 2"}}
-	plan.Rows[2].Issues = []handover.Issue{{Code: handover.InactiveTarget, Message: "16 is inactive"}}
-	plan.Rows[3].From, plan.Rows[3].FromName, plan.Rows[3].Record = nil, "", []string{"x", "20"}
-	plan.Rows[3].Issues = []handover.Issue{{Code: handover.BadID, Message: `"x" is not a user ID`}}
-	plan.Rows[4].Issues = []handover.Issue{fanOut, {Code: handover.InactiveTarget, Message: "22 is inactive"}, {Code: handover.Chain, Message: "22 is also a source"}}
-	plan.Rows[5].Issues = []handover.Issue{fanOut}
-	plan.Tally()
 	opts := handover.RunOptions{DeactivateSource: true, SkipInvalid: true}
-	job, err := db.CreateJob(ctx, plan, opts)
+	job, err := db.CreateJob(ctx, mixedPlan(t, db), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,41 +97,23 @@ func confCreateJob(t *testing.T, db *DB) {
 	if got, err := db.Job(ctx, 1, job.ID); err != nil || !cmp.Equal(want, got) {
 		t.Errorf("recorded job: %v (-want +got):\n%s", err, cmp.Diff(want, got))
 	}
-	pair := func(row int, from, to int64, status handover.PairStatus, issue *handover.Issue) handover.JobPair {
-		p := handover.JobPair{Row: row, From: from, To: to, ToName: fmt.Sprintf("Agent %d", to), Status: status, Error: issue,
-			Moves: []handover.Move{}, Record: []string{strconv.FormatInt(from, 10), strconv.FormatInt(to, 10)}}
-		if from != 0 {
-			p.FromName = fmt.Sprintf("Agent %d", from)
-		} else {
-			p.Record[0] = "x"
-		}
-		return p
-	}
-	wantPairs := []handover.JobPair{
-		pair(2, 10, 12, handover.PairPending, nil),
-		pair(4, 14, 16, handover.PairPending, nil),
-		pair(5, 0, 20, handover.PairFailed, &handover.Issue{Code: handover.BadID, Message: `"x" is not a user ID`}),
-		pair(6, 20, 22, handover.PairFailed, &handover.Issue{Code: handover.FanOut, Message: "20 goes to 2 users; chain: 22 is also a source"}),
-		pair(7, 20, 22, handover.PairFailed, &fanOut),
-	}
 	ignoreID := cmpopts.IgnoreFields(handover.JobPair{}, "ID")
 	got, err := db.JobPairs(ctx, job.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantPairs, got, ignoreID); diff != "" {
+	if diff := cmp.Diff(mixedPairs(), got, ignoreID); diff != "" {
 		t.Errorf("JobPairs (-want +got):\n%s", diff)
 	}
 	failed, err := db.FailedPairs(ctx, job.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(wantPairs[2:], failed, ignoreID); diff != "" {
+	if diff := cmp.Diff(mixedPairs()[2:], failed, ignoreID); diff != "" {
 		t.Errorf("FailedPairs (-want +got):\n%s", diff)
 	}
-	wantUp := &handover.Upload{Name: up.Name, SHA256: up.SHA256, Header: up.Header, FromCol: 1, ToCol: 2, NameCol: 3, Format: up.Format}
-	if gotUp, err := db.JobUpload(ctx, job.ID); err != nil || !cmp.Equal(wantUp, gotUp) {
-		t.Errorf("JobUpload: %v (-want +got):\n%s", err, cmp.Diff(wantUp, gotUp))
+	if up, err := db.JobUpload(ctx, job.ID); err != nil || !cmp.Equal(&mixedUpload, up) {
+		t.Errorf("JobUpload: %v (-want +got):\n%s", err, cmp.Diff(&mixedUpload, up))
 	}
 }
 
