@@ -90,7 +90,7 @@ func confCreateJob(t *testing.T, db *DB) {
 	}
 	want := handover.Job{ID: job.ID, Kind: handover.KindRun, Status: handover.JobRunning, Tenant: 1, Operator: 1, Started: day0,
 		File: "people.csv", SHA256: "f00d", Options: opts}
-	if diff := cmp.Diff(want, job); diff != "" {
+	if diff := cmp.Diff(want, job, cmpopts.IgnoreFields(handover.Job{}, "Pairs", "Done", "Failed")); diff != "" {
 		t.Errorf("created job (-want +got):\n%s", diff)
 	}
 	want.Pairs, want.Failed = 5, 3
