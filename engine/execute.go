@@ -18,6 +18,9 @@ import (
 // if set, is called for every pair as it finishes. g is the tenant's guard,
 // which the caller holds: each transaction first checks it is still held.
 func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+	if err := g.covers(job); err != nil {
+		return handover.Result{}, err
+	}
 	pending, err := db.pendingPairs(ctx, job.ID)
 	if err != nil {
 		return handover.Result{}, err

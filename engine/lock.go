@@ -40,6 +40,16 @@ func (g *Guard) Check(ctx context.Context) error {
 	return g.alive(ctx)
 }
 
+// covers refuses to run job under g unless g is the guard of the job's
+// tenant and not released: holding it is what makes the job the tenant's
+// only one.
+func (g *Guard) covers(job handover.Job) error {
+	if g == nil || g.release == nil || g.tenant != job.Tenant {
+		return fmt.Errorf("job %d cannot run without the guard of its tenant %d", job.ID, job.Tenant)
+	}
+	return nil
+}
+
 // lockedWait is how long a refused job waits for the guard's holder to
 // record its job, so that the refusal can name it.
 var lockedWait = 2 * time.Second

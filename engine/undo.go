@@ -136,6 +136,9 @@ type undoPending struct {
 // undone: it is recorded failed with the reason and the rest go on.
 // g is the tenant's guard, which the caller holds.
 func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
+	if err := g.covers(job); err != nil {
+		return handover.Result{}, err
+	}
 	var pending []undoPending
 	if err := db.db.SelectContext(ctx, &pending, db.rebind(`SELECT id, undo_of, from_id, to_id FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {

@@ -17,11 +17,9 @@ var (
 )
 
 // centralDir is newDir with Central and Western European names.
-func centralDir() *memDir {
-	d := newDir()
-	for _, u := range []handover.User{lukasz, ondrej, zoe} {
-		d.users[u.ID] = u
-	}
+func centralDir(t *testing.T) *dbDir {
+	d := newDir(t)
+	d.add(t, lukasz, ondrej, zoe)
 	return d
 }
 
@@ -75,7 +73,7 @@ func TestValidatePicksCodePage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := centralDir()
+			dir := centralDir(t)
 			up := withReadings(tt.readings...)
 			plan, err := (&validate.Validator{Dir: dir}).Validate(context.Background(), tess, up)
 			if err != nil {
@@ -106,7 +104,7 @@ func TestValidatePicksCodePage(t *testing.T) {
 func TestValidateQuestionMarkNeedsACodePage(t *testing.T) {
 	unicodeFile := upload(true, [3]string{"60", "11", "?ukasz Wróbel"})
 	unicodeFile.Format.Encoding = handover.UTF8
-	plan, err := (&validate.Validator{Dir: centralDir()}).Validate(context.Background(), tess, unicodeFile)
+	plan, err := (&validate.Validator{Dir: centralDir(t)}).Validate(context.Background(), tess, unicodeFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +113,7 @@ func TestValidateQuestionMarkNeedsACodePage(t *testing.T) {
 	}
 	// In a Central European file, ? cannot stand for Ł, which it holds.
 	central := withReadings(reading(handover.Windows1250, central, [3]string{"60", "11", "?ukasz Wróbel"}))
-	plan, err = (&validate.Validator{Dir: centralDir()}).Validate(context.Background(), tess, central)
+	plan, err = (&validate.Validator{Dir: centralDir(t)}).Validate(context.Background(), tess, central)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,74 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"handover"
 	"handover/validate"
 )
-
-// memDir is an in-memory handover.Directory that counts its calls.
-type memDir struct {
-	users map[int64]handover.User           // every tenant
-	views map[int64][]int64                 // admin ID → visible teams
-	done  map[handover.Pair]handover.JobRef // tenant 1's completed pairs
-	fail  string                            // method that returns errDir
-	calls map[string]int
-	// leak makes Users ignore the tenant, as a buggy directory might.
-	leak bool
-}
-
-var errDir = errors.New("directory down")
-
-func (d *memDir) call(name string) error {
-	if d.calls == nil {
-		d.calls = map[string]int{}
-	}
-	d.calls[name]++
-	if d.fail == name {
-		return errDir
-	}
-	return nil
-}
-
-func (d *memDir) Users(_ context.Context, tenant int64, ids []int64) (map[int64]handover.User, error) {
-	if err := d.call("Users"); err != nil {
-		return nil, err
-	}
-	out := map[int64]handover.User{}
-	for _, id := range ids {
-		if u, ok := d.users[id]; ok && (u.TenantID == tenant || d.leak) {
-			out[id] = u
-		}
-	}
-	return out, nil
-}
-
-func (d *memDir) VisibleTeams(_ context.Context, op handover.User) (map[int64]bool, bool, error) {
-	if err := d.call("VisibleTeams"); err != nil {
-		return nil, false, err
-	}
-	teams := map[int64]bool{}
-	for _, t := range d.views[op.ID] {
-		teams[t] = true
-	}
-	return teams, op.Role == handover.RoleTenantAdmin, nil
-}
-
-func (d *memDir) Transferred(_ context.Context, tenant int64, pairs []handover.Pair) (map[handover.Pair]handover.JobRef, error) {
-	if err := d.call("Transferred"); err != nil {
-		return nil, err
-	}
-	out := map[handover.Pair]handover.JobRef{}
-	for _, p := range pairs {
-		if ref, ok := d.done[p]; ok && tenant == 1 {
-			out[p] = ref
-		}
-	}
-	return out, nil
-}
 
 func user(id, tenant, team int64, name string, role handover.Role, active bool) handover.User {
 	return handover.User{ID: id, TenantID: tenant, TeamID: team, Name: name, Role: role, Active: active}
@@ -92,19 +30,6 @@ var (
 	jose  = user(50, 1, 10, "José Núñez", handover.RoleAgent, true)
 	zed   = user(900, 2, 99, "Zed Secret", handover.RoleAgent, true)
 )
-
-// newDir returns tenant 1 (Adam sees teams 10 and 20, not 30) and a second
-// tenant, with the pair 19 → 11 done by job 7.
-func newDir() *memDir {
-	d := &memDir{users: map[int64]handover.User{}, views: map[int64][]int64{adam.ID: {10, 20}}}
-	for _, u := range []handover.User{tess, adam, jenny, kim, lou, john, otto, olga, ida, jose, zed} {
-		d.users[u.ID] = u
-	}
-	d.done = map[handover.Pair]handover.JobRef{
-		{From: 19, To: 11}: {Job: 7, At: time.Date(2026, 11, 20, 23, 30, 0, 0, time.UTC)},
-	}
-	return d
-}
 
 // upload builds an upload from {From, To, Name} cells; rows start at line 2.
 func upload(nameCol bool, cells ...[3]string) *handover.Upload {
@@ -210,7 +135,7 @@ func TestValidateCodes(t *testing.T) {
 			want: [][]handover.Code{{}}},
 		{name: "already_transferred", rows: [][3]string{{"19", "11"}},
 			want: [][]handover.Code{{handover.AlreadyTransferred}},
-			msg:  "pair already transferred by job 7 on 2026-11-20; it will only move rows the source has gained since"},
+			msg:  "pair already transferred by job 1 on 2026-11-20; it will only move rows the source has gained since"},
 		{name: "errors before warnings", rows: [][3]string{{"13", "40"}, {"13", "12"}, {"13", "40"}},
 			want: [][]handover.Code{
 				{handover.FanOut, handover.InactiveTarget},
@@ -218,13 +143,14 @@ func TestValidateCodes(t *testing.T) {
 				{handover.FanOut, handover.DuplicateRow, handover.InactiveTarget},
 			}},
 	}
+	dir := newDir(t) // validation only reads it
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			op := adam
 			if tt.op.ID != 0 {
 				op = tt.op
 			}
-			v := &validate.Validator{Dir: newDir(), DeactivateSource: tt.deactivate}
+			v := &validate.Validator{Dir: dir, DeactivateSource: tt.deactivate}
 			plan, err := v.Validate(context.Background(), op, upload(tt.nameCol, tt.rows...))
 			if err != nil {
 				t.Fatal(err)
@@ -261,7 +187,7 @@ func TestValidatePlan(t *testing.T) {
 		[3]string{"abc", "12", "x"},
 		[3]string{"13", "40", "Lou Park"},
 	)
-	plan, err := (&validate.Validator{Dir: newDir()}).Validate(context.Background(), adam, up)
+	plan, err := (&validate.Validator{Dir: newDir(t)}).Validate(context.Background(), adam, up)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +230,7 @@ func TestValidatePlan(t *testing.T) {
 // TestValidateTenantIsolation: even a directory that returns another
 // tenant's user must not make its name appear.
 func TestValidateTenantIsolation(t *testing.T) {
-	d := newDir()
+	d := newDir(t)
 	d.leak = true
 	plan, err := (&validate.Validator{Dir: d}).Validate(context.Background(), tess, upload(false, [3]string{"900", "11"}))
 	if err != nil {
@@ -319,12 +245,14 @@ func TestValidateTenantIsolation(t *testing.T) {
 func TestValidateDirectoryCalls(t *testing.T) {
 	for _, n := range []int{1, 2000} {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
-			d := newDir()
+			d := newDir(t)
+			var users []handover.User
 			for i := range n {
 				id := int64(1000 + 2*i)
-				d.users[id] = user(id, 1, 10, "Source "+strconv.Itoa(i), handover.RoleAgent, true)
-				d.users[id+1] = user(id+1, 1, 20, "Target "+strconv.Itoa(i), handover.RoleAgent, true)
+				users = append(users, user(id, 1, 10, "Source "+strconv.Itoa(i), handover.RoleAgent, true),
+					user(id+1, 1, 20, "Target "+strconv.Itoa(i), handover.RoleAgent, true))
 			}
+			d.add(t, users...)
 			cells := make([][3]string, n)
 			for i := range cells {
 				cells[i] = [3]string{strconv.Itoa(1000 + 2*i), strconv.Itoa(1001 + 2*i)}
@@ -346,7 +274,7 @@ func TestValidateDirectoryCalls(t *testing.T) {
 
 func TestValidateLimit(t *testing.T) {
 	three := upload(false, [3]string{"13", "11"}, [3]string{"19", "12"}, [3]string{"50", "40"})
-	d := newDir()
+	d := newDir(t)
 	_, err := (&validate.Validator{Dir: d, MaxPairs: 2}).Validate(context.Background(), adam, three)
 	if got := handover.ErrorCode(err); got != handover.LimitExceeded {
 		t.Fatalf("code = %q (%v), want limit_exceeded", got, err)
@@ -369,8 +297,9 @@ func TestValidateLimit(t *testing.T) {
 }
 
 func TestValidateForbidden(t *testing.T) {
+	dir := newDir(t)
 	for _, op := range []handover.User{john, user(3, 1, 10, "Old Admin", handover.RoleAdmin, false)} {
-		_, err := (&validate.Validator{Dir: newDir()}).Validate(context.Background(), op, upload(false, [3]string{"13", "11"}))
+		_, err := (&validate.Validator{Dir: dir}).Validate(context.Background(), op, upload(false, [3]string{"13", "11"}))
 		if got := handover.ErrorCode(err); got != handover.ErrForbidden {
 			t.Errorf("%s: code = %q, want forbidden", op.Name, got)
 		}
@@ -383,7 +312,7 @@ func TestValidateForbidden(t *testing.T) {
 func TestValidateDirectoryErrors(t *testing.T) {
 	for _, method := range []string{"Users", "VisibleTeams", "Transferred"} {
 		t.Run(method, func(t *testing.T) {
-			d := newDir()
+			d := newDir(t)
 			d.fail = method
 			_, err := (&validate.Validator{Dir: d}).Validate(context.Background(), adam, upload(false, [3]string{"13", "11"}))
 			if !errors.Is(err, errDir) {
@@ -398,8 +327,9 @@ func TestValidateDirectoryErrors(t *testing.T) {
 func TestValidateDeterministic(t *testing.T) {
 	cells := [][3]string{{"13", "11"}, {"13", "12"}, {"12", "11"}, {"11", "19"}, {"13", "11"}, {"x", "1e5"}}
 	var first *handover.Plan
+	dir := newDir(t)
 	for range 20 {
-		plan, err := (&validate.Validator{Dir: newDir()}).Validate(context.Background(), adam, upload(false, cells...))
+		plan, err := (&validate.Validator{Dir: dir}).Validate(context.Background(), adam, upload(false, cells...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,7 +344,7 @@ func TestValidateDeterministic(t *testing.T) {
 }
 
 func TestValidateEmpty(t *testing.T) {
-	d := newDir()
+	d := newDir(t)
 	plan, err := (&validate.Validator{Dir: d}).Validate(context.Background(), adam, upload(false))
 	if err != nil {
 		t.Fatal(err)
@@ -425,14 +355,15 @@ func TestValidateEmpty(t *testing.T) {
 }
 
 func BenchmarkValidate2000(b *testing.B) {
-	d := newDir()
+	d := newDir(b)
 	cells := make([][3]string, 2000)
+	var users []handover.User
 	for i := range cells {
 		id := int64(1000 + 2*i)
-		d.users[id] = user(id, 1, 10, "Source", handover.RoleAgent, true)
-		d.users[id+1] = user(id+1, 1, 10, "Target", handover.RoleAgent, true)
+		users = append(users, user(id, 1, 10, "Source", handover.RoleAgent, true), user(id+1, 1, 10, "Target", handover.RoleAgent, true))
 		cells[i] = [3]string{strconv.FormatInt(id, 10), strconv.FormatInt(id+1, 10), "Source"}
 	}
+	d.add(b, users...)
 	up := upload(true, cells...)
 	v := &validate.Validator{Dir: d}
 	for b.Loop() {
