@@ -7,13 +7,13 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/rs/zerolog"
 
+	"handover"
 	"handover/transfer"
 )
 
@@ -33,9 +33,9 @@ type Server struct {
 // NewServer returns a server for svc reached at baseURL (such as
 // http://127.0.0.1:8080), with its templates parsed and routes registered.
 func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
-	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("base URL %q: give an http:// or https:// URL with a host", baseURL)
+	u, err := ParseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
 	}
 	p, err := parsePages()
 	if err != nil {
@@ -46,6 +46,16 @@ func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
 	s.routes(mux)
 	s.handler = secure(http.NewCrossOriginProtection().Handler(mux))
 	return s, nil
+}
+
+// ParseBaseURL checks a base URL of the console (--base-url): http or
+// https with a host, and returns it without a trailing slash.
+func ParseBaseURL(baseURL string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(baseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, handover.Errorf(handover.ErrUsage, "--base-url %q: give an http:// or https:// URL with a host, such as http://127.0.0.1:8080", baseURL)
+	}
+	return u, nil
 }
 
 // routes registers one small handler per route.
