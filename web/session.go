@@ -19,7 +19,8 @@ type signinHelp struct {
 // starts a session; otherwise it explains how to get a link.
 func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	if token == "" {
+	// A HEAD (a link preview) must not use up the link.
+	if token == "" || r.Method == http.MethodHead {
 		s.render(w, r, http.StatusOK, "signin", page{Title: "Sign in", Data: signinHelp{}})
 		return
 	}

@@ -18,6 +18,10 @@ func TestWebSigninLinkWorksOnce(t *testing.T) {
 		c := newConsole(t, backend)
 		b := c.browser()
 		link := c.link(c.info.TenantAdmin)
+		head, _ := http.NewRequest(http.MethodHead, c.ts.URL+link, nil)
+		if resp, _ := b.do(head); resp.StatusCode != http.StatusOK || len(resp.Cookies()) != 0 {
+			t.Fatalf("HEAD of the link: %s, cookies %v", resp.Status, resp.Cookies())
+		}
 		resp, _ := b.get(link)
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/jobs" {
 			t.Fatalf("first use: %s, Location %q", resp.Status, resp.Header.Get("Location"))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"handover"
+	"handover/engine"
 	"handover/transfer"
 	"handover/web"
 )
@@ -36,6 +37,9 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	db, err := e.open(ctx)
 	if err != nil {
+		return err
+	}
+	if err := upToDate(ctx, db); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", c.listen)
@@ -70,6 +74,24 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// upToDate refuses a database whose schema predates the web console's
+// tables: `handover init` upgrades it.
+func upToDate(ctx context.Context, db *engine.DB) error {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	latest, err := db.LatestSchema()
+	if err != nil {
+		return err
+	}
+	if v < latest {
+		return handover.Errorf(handover.ErrUnavailable, "the database %s has schema version %d and the console needs %d: upgrade it with `handover init --db %s`",
+			engine.Redact(db.DSN), v, latest, engine.Redact(db.DSN))
+	}
+	return nil
+}
+
 // reachable returns addr as a browser can reach it: an unspecified host
 // (listening on every interface) becomes localhost.
 func reachable(addr net.Addr) string {
@@ -100,6 +122,9 @@ func (c *signinLinkCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	svc, a, err := e.service(ctx)
 	if err != nil {
+		return err
+	}
+	if err := upToDate(ctx, svc.DB); err != nil {
 		return err
 	}
 	token, expires, err := svc.SigninLink(ctx, a)

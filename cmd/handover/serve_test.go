@@ -53,6 +53,23 @@ func TestSigninLinkOnlyForOperators(t *testing.T) {
 	f.mustCLI(t, 2, "serve", "--base-url", "ftp://console.example", "--listen", "127.0.0.1:0")
 }
 
+// TestServeWantsCurrentSchema: a database from before the console is
+// refused with the command that upgrades it, and works after it.
+func TestServeWantsCurrentSchema(t *testing.T) {
+	f := newFixture(t, "sqlite", 50, 1)
+	db := f.open(t)
+	if _, err := db.Exec(`DELETE FROM handover_schema WHERE version = 6`); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"serve", "--listen", "127.0.0.1:0"}, {"signin-link"}} {
+		if r := f.mustCLI(t, 3, args...); !strings.Contains(r.stderr, "handover init") {
+			t.Errorf("%s on an old schema:\n%s", args[0], r)
+		}
+	}
+	f.mustCLI(t, 0, "init")
+	f.mustCLI(t, 0, "signin-link")
+}
+
 // serve starts `serve` on a free port and returns its printed base URL and
 // a function that stops it (as a signal does) and returns its exit code
 // and stderr.
