@@ -19,6 +19,7 @@ import (
 
 // Server serves the web console for one database.
 type Server struct {
+	// Service is the transfer flow every page calls.
 	Service *transfer.Service
 	// BaseURL is where browsers reach the console; an https URL makes the
 	// session cookie Secure.
