@@ -15,16 +15,19 @@ const (
 
 // Error kinds that are not validation codes.
 const (
-	ErrUsage       Code = "usage"
-	ErrInvalid     Code = "invalid"     // the upload has row errors
-	ErrForbidden   Code = "forbidden"   // the operator may not act
-	ErrUnavailable Code = "unavailable" // the database cannot be reached
-	ErrLocked      Code = "locked"      // another bulk job runs for the tenant
-	ErrInterrupted Code = "interrupted" // the file's job was interrupted: resume it (exit 3)
-	ErrCancelled   Code = "cancelled"   // stopped by a signal (SIGINT, SIGTERM); the message says what is left
-	ErrNotFound    Code = "not_found"
-	ErrPartial     Code = "partial" // some pairs failed
-	ErrInternal    Code = "internal"
+	ErrUsage     Code = "usage"
+	ErrInvalid   Code = "invalid"   // the upload has row errors
+	ErrForbidden Code = "forbidden" // the operator may not act
+	// ErrUnauthenticated: no sign-in, or a sign-in link or session that is
+	// unknown, used or expired (web console and API).
+	ErrUnauthenticated Code = "unauthenticated"
+	ErrUnavailable     Code = "unavailable" // the database cannot be reached
+	ErrLocked          Code = "locked"      // another bulk job runs for the tenant
+	ErrInterrupted     Code = "interrupted" // the file's job was interrupted: resume it (exit 3)
+	ErrCancelled       Code = "cancelled"   // stopped by a signal (SIGINT, SIGTERM); the message says what is left
+	ErrNotFound        Code = "not_found"
+	ErrPartial         Code = "partial" // some pairs failed
+	ErrInternal        Code = "internal"
 )
 
 // Error is the one user-facing error type: a stable code and a message that

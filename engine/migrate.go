@@ -91,3 +91,20 @@ func isMissingTable(err error) bool {
 	}
 	return strings.Contains(err.Error(), "no such table")
 }
+
+// LatestSchema returns the version the embedded migrations bring a database
+// to: what `handover init` upgrades to.
+func (db *DB) LatestSchema() (int, error) {
+	files, err := fs.Glob(migrations, "migrations/"+db.dialect.driver()+"/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	latest := 0
+	for _, f := range files {
+		name := f[strings.LastIndex(f, "/")+1:]
+		if v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0]); err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest, nil
+}

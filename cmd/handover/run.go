@@ -40,6 +40,9 @@ var commands = map[string]struct {
 	"undo":    {"undo JOB [--yes]          restore what a job changed", func() command { return &undoCmd{} }},
 	"verify":  {"verify JOB                re-check a job's end state against the ledger", func() command { return &verifyCmd{} }},
 	"prune":   {"prune [--older-than DAYS] [--dry-run] [--yes]   tenant admins: remove undo journals past the retention period", func() command { return &pruneCmd{} }},
+
+	"serve":       {"serve [--listen ADDR] [--base-url URL]   serve the web console (default 127.0.0.1:8080)", func() command { return &serveCmd{} }},
+	"signin-link": {"signin-link --as USER_ID [--base-url URL]   print a one-time sign-in link for the web console", func() command { return &signinLinkCmd{} }},
 }
 
 // midway says what is left when a signal stops a command that may have

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"net/http"
+
+	"handover"
+	"handover/transfer"
+)
+
+// sessionCookie names the cookie holding the session token.
+const sessionCookie = "handover_session"
+
+// signinHelp is what the sign-in page says when there is no valid link.
+type signinHelp struct {
+	Problem string // why the last attempt failed; empty on a first visit
+}
+
+// handleSignin uses the one-time link's token, when there is one, and
+// starts a session; otherwise it explains how to get a link.
+func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	// A HEAD (a link preview) must not use up the link.
+	if token == "" || r.Method == http.MethodHead {
+		s.render(w, r, http.StatusOK, "signin", page{Title: "Sign in", Data: signinHelp{}})
+		return
+	}
+	session, _, err := s.Service.Signin(r.Context(), token)
+	if code := handover.ErrorCode(err); code == handover.ErrUnauthenticated || code == handover.ErrForbidden {
+		s.render(w, r, status(err), "signin", page{Title: "Sign in", Data: signinHelp{Problem: message(err)}})
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, s.cookie(session, 0))
+	// Away from the link, so that its token leaves the address bar.
+	http.Redirect(w, r, "/jobs", http.StatusSeeOther)
+}
+
+// handleSignout ends the session and clears its cookie.
+func (s *Server) handleSignout(w http.ResponseWriter, r *http.Request) {
+	if err := s.Service.Signout(r.Context(), sessionToken(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, s.cookie("", -1))
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// cookie returns the session cookie holding token; maxAge -1 deletes it,
+// 0 makes it last until the browser closes (the server ends idle sessions).
+func (s *Server) cookie(token string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.BaseURL.Scheme == "https"}
+}
+
+// sessionToken returns the request's session token, "" without one.
+func sessionToken(r *http.Request) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// operatorHandler is a page handler that runs for a signed-in operator.
+type operatorHandler func(w http.ResponseWriter, r *http.Request, a transfer.Access) error
+
+// signedIn checks the session and the operator afresh on every request: no
+// session (or an idle one) goes to the sign-in page; an operator who may
+// no longer operate (deactivated, demoted) has the session ended and gets
+// 403. The handler's error becomes the error page.
+func (s *Server) signedIn(h operatorHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := sessionToken(r)
+		a, err := s.Service.Session(r.Context(), token)
+		switch handover.ErrorCode(err) {
+		case "":
+			err = h(w, r, a)
+		case handover.ErrUnauthenticated:
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		case handover.ErrForbidden:
+			if end := s.Service.Signout(r.Context(), token); end != nil {
+				err = end
+			}
+			http.SetCookie(w, s.cookie("", -1))
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
