@@ -21,6 +21,7 @@ import (
 
 	"handover"
 	"handover/engine"
+	"handover/sample"
 	"handover/transfer"
 )
 
@@ -61,7 +62,7 @@ type console struct {
 	svc   *transfer.Service
 	ts    *httptest.Server
 	clock *clock
-	info  engine.SeedInfo
+	info  sample.Info
 	// job ran a pair from an agent inside the view of info.Admins[0]
 	// (inside) to one outside it (outside), with the name hostile.
 	job             int64
@@ -82,7 +83,7 @@ func newConsole(t *testing.T, backend string) *console {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	info, err := db.Seed(ctx, engine.SeedOptions{Users: 50, RowsPerUser: 3})
+	info, err := sample.Build(ctx, db, sample.Options{Users: 50, RowsPerUser: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
