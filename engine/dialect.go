@@ -41,16 +41,25 @@ type dialect interface {
 	// parameter", and the parameter for ids.
 	idsIn(col string) string
 	idsArg(ids []int64) any
-	// chunk makes the pairs of a chunk available as the relation
-	// p(pair_id, src, dst) inside tx and returns a WITH clause for it and its
-	// arguments, to be placed first in a statement.
-	chunk(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) (with string, args []any, err error)
-	// move reassigns every row of t whose col is a chunk source to the
-	// pair's target, journaling the moved keys per pair in handover_moves.
-	move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error
-	// overwrite archives and deletes the target rows of t for every pair
-	// whose source has at least one row of t, recording the counts.
-	overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error
+	// chunk returns the statements that make the pairs of a chunk the
+	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
+	// its arguments) that every statement of the chunk begins with.
+	chunk(pairs []chunkPair) (setup []statement, c chunkSQL)
+	// move returns the statements that reassign every row of t whose col
+	// is a chunk source to the pair's target, journaling the moved keys per
+	// pair in handover_moves.
+	move(c chunkSQL, t handover.DataType, col string) []statement
+	// overwrite returns the statements that archive and delete the target
+	// rows of t for every pair whose source has at least one row of t,
+	// recording the counts.
+	overwrite(c chunkSQL, t handover.DataType) []statement
+}
+
+// statement is one SQL statement with its arguments, as a dialect writes
+// it (placeholders already the dialect's).
+type statement struct {
+	q    string
+	args []any
 }
 
 // chunkPair is one pair of a chunk, keyed by its ledger record.
@@ -118,24 +127,23 @@ func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
 func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
 func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
 
-func (postgresDialect) chunk(_ context.Context, _ *sqlx.Tx, pairs []chunkPair) (string, []any, error) {
+func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
 	for i, p := range pairs {
 		ids[i], src[i], dst[i] = p.ID, p.From, p.To
 	}
 	with := `WITH p AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS u(pair_id, src, dst))`
-	return with, []any{pq.Array(ids), pq.Array(src), pq.Array(dst)}, nil
+	return nil, chunkSQL{with: with, args: []any{pq.Array(ids), pq.Array(src), pq.Array(dst)}}
 }
 
-func (postgresDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
+func (postgresDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
 	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
 %s SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
 		c.with, t.Table, col, col, t.Key(), postgresDialect{}.rowFingerprint(t, "t"), journalInsert)
-	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, t.Table, col)...)
-	return err
+	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), c.argsWith(c.job, t.Table, col)}}
 }
 
-func (postgresDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error {
+func (postgresDialect) overwrite(c chunkSQL, t handover.DataType) []statement {
 	owner := t.Owners[0]
 	q := fmt.Sprintf(`%s, d AS (DELETE FROM %s t USING p WHERE t.%s = p.dst
     AND EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src) RETURNING p.pair_id, %s),
@@ -143,8 +151,7 @@ a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
 %s SELECT ?, pair_id, ?, ?, 0, count(*), NULL, NULL FROM d GROUP BY pair_id`,
 		c.with, t.Table, owner, t.Table, owner, columnList(t, "t."),
 		archiveTable(t), columnList(t, ""), columnList(t, ""), journalInsert)
-	_, err := tx.ExecContext(ctx, tx.Rebind(q), c.argsWith(c.job, c.job, t.Table, overwriteMark)...)
-	return err
+	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), c.argsWith(c.job, c.job, t.Table, overwriteMark)}}
 }
 
 // rowFingerprint hashes the row's text form with hashtext, PostgreSQL's
@@ -199,67 +206,50 @@ func (sqliteDialect) idsArg(ids []int64) any {
 	return b.String()
 }
 
-func (sqliteDialect) chunk(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) (string, []any, error) {
-	stmts := []string{
-		`CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id INTEGER PRIMARY KEY, src INTEGER NOT NULL UNIQUE, dst INTEGER NOT NULL UNIQUE)`,
-		`DELETE FROM temp.handover_chunk`,
-	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return "", nil, fmt.Errorf("prepare chunk: %w", err)
+// chunk loads the chunk's pairs into a temporary table in one statement
+// (the pairs as one JSON array) and analyses it: without statistics SQLite
+// takes the chunk for as big as the data tables and scans whole owner
+// indexes; with them it reads the chunk first and looks each pair's rows
+// up by index.
+func (sqliteDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte(',')
 		}
+		fmt.Fprintf(&b, "[%d,%d,%d]", p.ID, p.From, p.To)
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO temp.handover_chunk (pair_id, src, dst) VALUES (?, ?, ?)`)
-	if err != nil {
-		return "", nil, err
+	b.WriteByte(']')
+	setup := []statement{
+		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id INTEGER PRIMARY KEY, src INTEGER NOT NULL UNIQUE, dst INTEGER NOT NULL UNIQUE)`},
+		{q: `DELETE FROM temp.handover_chunk`},
+		{q: `INSERT INTO temp.handover_chunk (pair_id, src, dst)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`, args: []any{b.String()}},
+		{q: `ANALYZE temp.handover_chunk`},
 	}
-	defer ins.Close()
-	for _, p := range pairs {
-		if _, err := ins.ExecContext(ctx, p.ID, p.From, p.To); err != nil {
-			return "", nil, fmt.Errorf("load chunk pair %d: %w", p.ID, err)
-		}
-	}
-	// Without statistics SQLite takes the chunk for as big as the data
-	// tables and scans whole owner indexes; with them it reads the chunk
-	// first and looks each pair's rows up by index.
-	if _, err := tx.ExecContext(ctx, `ANALYZE temp.handover_chunk`); err != nil {
-		return "", nil, fmt.Errorf("analyze chunk: %w", err)
-	}
-	return `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`, nil, nil
+	return setup, chunkSQL{with: `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`}
 }
 
-func (sqliteDialect) move(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType, col string) error {
+func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
 	key := "t." + t.Key()
 	if t.Key() == col { // the key itself changes: journal the new key
 		key = "p.dst"
 	}
 	journal := fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
 		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t"), t.Table, col)
-	if _, err := tx.ExecContext(ctx, journal, c.argsWith(c.job, t.Table, col)...); err != nil {
-		return err
-	}
 	update := fmt.Sprintf(`%s UPDATE %s SET %s = p.dst FROM p WHERE %s.%s = p.src`, c.with, t.Table, col, t.Table, col)
-	_, err := tx.ExecContext(ctx, update, c.args...)
-	return err
+	return []statement{{journal, c.argsWith(c.job, t.Table, col)}, {update, c.args}}
 }
 
-func (sqliteDialect) overwrite(ctx context.Context, tx *sqlx.Tx, c chunkSQL, t handover.DataType) error {
+func (sqliteDialect) overwrite(c chunkSQL, t handover.DataType) []statement {
 	owner := t.Owners[0]
 	hasSource := fmt.Sprintf(`EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src)`, t.Table, owner)
-	stmts := []struct {
-		q    string
-		args []any
-	}{
+	return []statement{
 		{fmt.Sprintf(`%s INSERT INTO %s (job_id, pair_id, %s) SELECT ?, p.pair_id, %s FROM %s t JOIN p ON t.%s = p.dst WHERE %s`,
 			c.with, archiveTable(t), columnList(t, ""), columnList(t, "t."), t.Table, owner, hasSource), c.argsWith(c.job)},
 		{fmt.Sprintf(`%s %s SELECT ?, a.pair_id, ?, ?, 0, count(*), NULL, NULL FROM %s a JOIN p ON a.pair_id = p.pair_id GROUP BY a.pair_id`,
 			c.with, journalInsert, archiveTable(t)), c.argsWith(c.job, t.Table, overwriteMark)},
 		{fmt.Sprintf(`%s DELETE FROM %s WHERE %s IN (SELECT p.dst FROM p WHERE %s)`, c.with, t.Table, owner, hasSource), c.args},
 	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }

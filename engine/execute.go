@@ -77,27 +77,38 @@ func (x executor) run(ctx context.Context, pairs []chunkPair) error {
 }
 
 // apply moves a chunk's data inside tx, data types in catalog order so that
-// every job takes its locks in one fixed table order.
+// every job takes its locks in one fixed table order. The dialect writes
+// the statements; they all run here.
 func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) error {
 	d := x.db.dialect
-	with, args, err := d.chunk(ctx, tx, pairs)
-	if err != nil {
-		return err
+	setup, c := d.chunk(pairs)
+	c.job = x.job
+	if err := run(ctx, tx, setup); err != nil {
+		return fmt.Errorf("prepare chunk: %w", err)
 	}
-	c := chunkSQL{job: x.job, with: with, args: args}
 	for _, t := range handover.Catalog {
 		if t.Mode == handover.Overwrite {
-			if err := d.overwrite(ctx, tx, c, t); err != nil {
+			if err := run(ctx, tx, d.overwrite(c, t)); err != nil {
 				return fmt.Errorf("overwrite %s: %w", t.Table, err)
 			}
 		}
 		for _, col := range t.Owners {
-			if err := d.move(ctx, tx, c, t, col); err != nil {
+			if err := run(ctx, tx, d.move(c, t, col)); err != nil {
 				return fmt.Errorf("move %s.%s: %w", t.Table, col, err)
 			}
 		}
 	}
 	return x.markDone(ctx, tx, c, pairs)
+}
+
+// run executes statements in order inside tx.
+func run(ctx context.Context, tx *sqlx.Tx, stmts []statement) error {
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // markDone records the chunk's pairs done (and deactivates sources when
