@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mattn/go-isatty"
+
 	"handover"
 )
 
@@ -157,12 +159,13 @@ func wantArgs(args []string, n int, what string) error {
 	return nil
 }
 
-// isTerminal reports whether f is an interactive terminal.
+// isTerminal reports whether v is an interactive terminal: a file the
+// terminal driver answers for, not merely a character device (/dev/null is
+// one, and nobody answers a prompt there).
 func isTerminal(v any) bool {
 	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }
