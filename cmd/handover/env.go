@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"handover"
+	"handover/audit"
 	"handover/csvio"
 	"handover/engine"
 	"handover/validate"
@@ -37,6 +38,8 @@ type env struct {
 	log            zerolog.Logger
 	logErr         error
 	logOnce        sync.Once
+	// op is the operator once authorised (see service).
+	op handover.User
 	// trail follows the job the command runs, from its log events.
 	trail jobTrail
 	db    *engine.DB
@@ -171,9 +174,11 @@ func fileErrorPlan(err error) (*handover.Plan, bool) {
 	return nil, false
 }
 
-// confirm asks the operator to type "yes" unless they passed --yes; it
-// refuses when there is no terminal to ask. It returns the context's error
-// as soon as the command's context ends (a signal), answer or not.
+// confirm asks the operator to type "yes" (or "y", in any case) unless
+// they passed --yes; it refuses when there is no terminal to ask. The
+// question is followed by the database and the tenant that will change. It
+// returns the context's error as soon as the command's context ends (a
+// signal), answer or not.
 func (e *env) confirm(yes bool, question string) error {
 	if yes {
 		return nil
@@ -181,7 +186,7 @@ func (e *env) confirm(yes bool, question string) error {
 	if !isTerminal(e.stdin) {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
 	}
-	fmt.Fprintf(e.stderr, "%s\nType yes to go on: ", question)
+	fmt.Fprintf(e.stderr, "%s\n%s\nType yes to go on: ", question, e.changes())
 	answer := make(chan string, 1)
 	go func() { // left blocked on the terminal if the context ends first
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
@@ -194,10 +199,17 @@ func (e *env) confirm(yes bool, question string) error {
 		fmt.Fprintln(e.stderr) // end the prompt's line
 		return e.ctx.Err()
 	}
-	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" && a != "y" {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: nothing was changed")
 	}
 	return nil
+}
+
+// changes says what a confirmed command changes: the operator's tenant in
+// the database, its password masked.
+func (e *env) changes() string {
+	return audit.Clean(fmt.Sprintf("This changes tenant %d in the database %s (you are %s).",
+		e.op.TenantID, engine.Redact(e.dsn), handover.Label(e.op.Name, &e.op.ID)))
 }
 
 // parseJobID parses a JOB argument.
