@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,12 +22,19 @@ func main() {
 	defer stop()
 	context.AfterFunc(ctx, stop)
 	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	var logged loggedError
-	if err != nil && err != errHelp && !errors.As(err, &logged) {
-		fmt.Fprintln(os.Stderr, "handover: "+handover.ErrorMessage(err))
-	}
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// exitCode ends the command: it prints err on stderr as its last line,
+// unless help was asked for or the error is in the JSON log already, and
+// returns the exit code.
+func exitCode(err error, stderr io.Writer) int {
 	if err == errHelp {
-		err = nil
+		return handover.ExitOK
 	}
-	os.Exit(handover.ExitCode(err))
+	var logged loggedError
+	if err != nil && !errors.As(err, &logged) {
+		fmt.Fprintln(stderr, "handover: "+handover.ErrorMessage(err))
+	}
+	return handover.ExitCode(err)
 }
