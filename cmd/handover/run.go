@@ -56,7 +56,10 @@ var midway = map[string]string{
 
 // Run runs the handover command line with args (without the program name).
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	args, err := commonFlagsFirst(args)
 	switch {
+	case err != nil:
+		return err
 	case len(args) == 0:
 		usage(stderr)
 		return handover.Errorf(handover.ErrUsage, "no command given; see the list above")
@@ -126,6 +129,50 @@ func flagSet(name string, e *env, cmd command) (*flag.FlagSet, map[string]bool) 
 	return fs, common
 }
 
+// commonFlagsFirst lets the common flags come before the command
+// (`handover --db X --as 1 jobs`): it moves them after the command name,
+// where every command parses them. Any other flag before the command is a
+// usage error.
+func commonFlagsFirst(args []string) ([]string, error) {
+	if len(args) == 0 || !strings.HasPrefix(args[0], "-") || isHelpFlag(args[0]) {
+		return args, nil
+	}
+	fs, _ := flagSet("", &env{}, noFlags{})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return []string{"help"}, nil
+		}
+		if f, ok := undefinedFlag(err); ok {
+			return nil, handover.Errorf(handover.ErrUsage, "%s is not a common flag, so it goes after the command (`handover COMMAND %s ...`); only %s may come before the command",
+				spell(f), spell(f), commonFlagList(fs))
+		}
+		return nil, flagError("", fs, err)
+	}
+	rest := fs.Args()
+	before := args[:len(args)-len(rest)]
+	if len(before) > 0 && before[len(before)-1] == "--" {
+		before = before[:len(before)-1]
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	return append(append([]string{rest[0]}, before...), rest[1:]...), nil
+}
+
+// noFlags is a command without flags of its own.
+type noFlags struct{}
+
+func (noFlags) flags(*flag.FlagSet)                       {}
+func (noFlags) run(context.Context, *env, []string) error { return nil }
+func isHelpFlag(arg string) bool                          { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+// commonFlagList lists the flags of fs as they are spelled: "--as, --db".
+func commonFlagList(fs *flag.FlagSet) string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, spell(f.Name)) })
+	return strings.Join(names, ", ")
+}
+
 // parseInterleaved parses flags that may come before or after positional
 // arguments, and returns the positional ones.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
@@ -167,7 +214,7 @@ func help(stdout io.Writer, args []string) error {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "handover hands one user's data over to another: the leaver's (From User ID) data goes to the successor (To User ID).")
-	fmt.Fprintln(w, "\nusage: handover COMMAND [arguments and flags]\n\ncommands:")
+	fmt.Fprintln(w, "\nusage: handover [common flags] COMMAND [arguments and flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

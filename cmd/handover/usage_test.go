@@ -74,3 +74,31 @@ func TestUnknownFlagOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestCommonFlagsBeforeCommand puts the common flags before the command:
+// they work as they do after it. A command's own flag there is refused.
+func TestCommonFlagsBeforeCommand(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend, 60, 1)
+		a := f.info.ActiveAgents
+		as := itoa(f.info.TenantAdmin)
+		file := writeFile(t, f.path("pairs.csv"), pairs(a[0], a[1]))
+		after := mustCLI(t, 0, nil, "preview", file, "--format", "json", "--db", f.dsn, "--as", as)
+		for _, args := range [][]string{
+			{"--db", f.dsn, "--as", as, "preview", file, "--format", "json"},
+			{"--db=" + f.dsn, "--as=" + as, "--log-format", "json", "preview", "--format", "json", file},
+			{"--db", f.dsn, "preview", "--as", as, file, "--format", "json"},
+		} {
+			if r := mustCLI(t, 0, nil, args...); r.stdout != after.stdout {
+				t.Errorf("handover %s: other output than with the flags after the command:\n%s", strings.Join(args, " "), r)
+			}
+		}
+		r := mustCLI(t, 0, nil, "--db", f.dsn, "--as", as, "jobs", "--format", "json")
+		var jobs []jobJSON
+		mustDecode(t, r.stdout, &jobs)
+		r = mustCLI(t, 2, nil, "--limit", "3", "--db", f.dsn, "jobs")
+		if !strings.Contains(r.stderr, "--limit is not a common flag") {
+			t.Errorf("a command's flag before the command: %s", r)
+		}
+	})
+}
