@@ -44,6 +44,7 @@ var commands = map[string]struct {
 	"undo":    {"undo JOB [--yes] [--audit FILE] [--format text|json]", "restore what a job changed", func() command { return &undoCmd{} }},
 	"verify":  {"verify JOB [--format text|json]", "re-check a job's end state against the ledger", func() command { return &verifyCmd{} }},
 	"prune":   {"prune [--older-than DAYS] [--dry-run] [--yes]", "tenant admins: remove undo journals past the retention period", func() command { return &pruneCmd{} }},
+	"version": {"version", "print the version", func() command { return &versionCmd{} }},
 }
 
 // midway says what is left when a signal stops a command that may have

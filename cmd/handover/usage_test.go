@@ -2,6 +2,8 @@ package main
 
 import (
 	"maps"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -101,4 +103,22 @@ func TestCommonFlagsBeforeCommand(t *testing.T) {
 			t.Errorf("a command's flag before the command: %s", r)
 		}
 	})
+}
+
+// TestVersion prints the version: what the build recorded (or "devel")
+// by default, and what -ldflags "-X main.version=..." sets.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	r := mustCLI(t, 0, nil, "version")
+	if got := strings.TrimSpace(r.stdout); got == "" || strings.Contains(got, "\n") || got != currentVersion() {
+		t.Errorf("version printed %q, want one line with %q", r.stdout, currentVersion())
+	}
+	bin := filepath.Join(t.TempDir(), "handover")
+	if out, err := exec.Command("go", "build", "-ldflags", "-X main.version=1.2.3-test", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil || string(out) != "1.2.3-test\n" {
+		t.Errorf("built with -X main.version=1.2.3-test, version printed %q (%v)", out, err)
+	}
 }
