@@ -77,6 +77,28 @@ func TestUnknownFlagOnce(t *testing.T) {
 	}
 }
 
+// TestJobsLimit gives jobs a --limit that lists nothing or is no number:
+// exit 2 with one line naming --limit; 1 lists the newest job.
+func TestJobsLimit(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend, 60, 1)
+		a := f.info.ActiveAgents
+		f.mustCLI(t, 0, "run", "--from", itoa(a[0]), "--to", itoa(a[1]), "--yes")
+		f.mustCLI(t, 0, "run", "--from", itoa(a[2]), "--to", itoa(a[3]), "--yes")
+		for _, limit := range []string{"0", "-1", "x", "1.5", ""} {
+			r := f.cli(t, nil, "jobs", "--limit", limit)
+			if r.code != 2 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "--limit") {
+				t.Errorf("--limit %q: want exit 2 and one line naming --limit, got:\n%s", limit, r)
+			}
+		}
+		var jobs []jobJSON
+		mustDecode(t, f.mustCLI(t, 0, "jobs", "--limit", "1", "--format", "json").stdout, &jobs)
+		if len(jobs) != 1 || jobs[0].Job != 2 {
+			t.Errorf("--limit 1: %+v, want job 2 alone", jobs)
+		}
+	})
+}
+
 // TestCommonFlagsBeforeCommand puts the common flags before the command:
 // they work as they do after it. A command's own flag there is refused.
 func TestCommonFlagsBeforeCommand(t *testing.T) {
