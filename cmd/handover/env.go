@@ -137,6 +137,9 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.maxPairs < 1 {
+		return nil, handover.Errorf(handover.ErrUsage, "--max-pairs %d accepts no pair: give the most pairs one file may hold, at least 1 (the default is %d)", e.maxPairs, handover.DefaultMaxPairs)
+	}
 	r := e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -146,7 +149,11 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 		defer f.Close()
 		r = f
 	}
-	return csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs, Encoding: enc})
+	up, err := csvio.Read(r, path, csvio.Options{MaxPairs: e.maxPairs, Encoding: enc})
+	if handover.ErrorCode(err) == handover.LimitExceeded {
+		return nil, handover.Errorf(handover.LimitExceeded, "%s; --max-pairs N raises the limit for this command", handover.ErrorMessage(err))
+	}
+	return up, err
 }
 
 // plan validates an upload and counts what each pair would move;
