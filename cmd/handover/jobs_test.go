@@ -262,15 +262,15 @@ type jobShowJSON struct {
 }
 
 type jobPairRecord struct {
-	Row      int             `json:"row"`
-	From     int64           `json:"from"`
-	FromName string          `json:"from_name"`
-	To       int64           `json:"to"`
-	ToName   string          `json:"to_name"`
-	Status   string          `json:"status"`
-	Error    *handover.Issue `json:"error"`
-	Moves    []handover.Move `json:"moves"`
-	At       string          `json:"at"`
+	Row      int              `json:"row"`
+	From     int64            `json:"from"`
+	FromName string           `json:"from_name"`
+	To       int64            `json:"to"`
+	ToName   string           `json:"to_name"`
+	Status   string           `json:"status"`
+	Issues   []handover.Issue `json:"issues"`
+	Moves    []handover.Move  `json:"moves"`
+	At       string           `json:"at"`
 }
 
 func (d *jobTenant) show(job int64) jobShowJSON {
