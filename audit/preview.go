@@ -89,10 +89,7 @@ func AlreadyText(w io.Writer, p *handover.Plan) error {
 	ew := &errWriter{w: w}
 	head := false
 	for _, r := range p.Rows {
-		for _, is := range r.Issues {
-			if is.Code != handover.AlreadyTransferred || !r.Runnable() {
-				continue
-			}
+		if is, ok := already(r); ok {
 			if !head {
 				ew.printf("Already transferred (these pairs move only rows their sources have gained since):\n")
 				head = true
@@ -101,6 +98,16 @@ func AlreadyText(w io.Writer, p *handover.Plan) error {
 		}
 	}
 	return ew.err
+}
+
+// already returns the already_transferred warning of a row that will run.
+func already(r handover.PlanRow) (handover.Issue, bool) {
+	for _, is := range r.Issues {
+		if is.Code == handover.AlreadyTransferred && r.Runnable() {
+			return is, true
+		}
+	}
+	return handover.Issue{}, false
 }
 
 // writeVerdict ends the preview with what run would do and what to fix.

@@ -53,14 +53,30 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid}
 	out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
 	if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
-		if perr := audit.ErrorsText(e.stderr, out.Plan); perr != nil {
-			return perr
-		}
+		return c.refused(e, out.Plan, err)
 	}
 	if err := prog.finish(ctx, out, err); err != nil {
 		return err
 	}
 	return e.reportOutcome(out, c.auditPath, c.format)
+}
+
+// refused shows a run refused for rows with errors: with --format json the
+// preview's JSON on stdout (what `preview --format json` prints); on stderr
+// the rows with errors, as text or, with JSON logs, one row_error event
+// each.
+func (c *runCmd) refused(e *env, plan *handover.Plan, err error) error {
+	if c.format == "json" {
+		if err := audit.PreviewJSON(e.stdout, plan); err != nil {
+			return err
+		}
+	}
+	if e.logFormat == "json" {
+		audit.RowErrors(e.log, plan)
+	} else if err := audit.ErrorsText(e.stderr, plan); err != nil {
+		return err
+	}
+	return err
 }
 
 // upload reads the file argument, or builds a one-pair upload from

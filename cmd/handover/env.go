@@ -193,7 +193,11 @@ func (e *env) confirm(yes bool, question string) error {
 	if !isTerminal(e.stdin) {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
 	}
-	fmt.Fprintf(e.stderr, "%s\n%s\nType yes to go on: ", question, e.changes())
+	if e.logFormat == "json" { // JSON logs keep stderr to JSON lines
+		e.log.Info().Str("event", "confirm").Msg(question + "\n" + e.changes() + "\nType yes to go on.")
+	} else {
+		fmt.Fprintf(e.stderr, "%s\n%s\nType yes to go on: ", question, e.changes())
+	}
 	answer := make(chan string, 1)
 	go func() { // left blocked on the terminal if the context ends first
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
@@ -203,7 +207,9 @@ func (e *env) confirm(yes bool, question string) error {
 	select {
 	case line = <-answer:
 	case <-e.ctx.Done():
-		fmt.Fprintln(e.stderr) // end the prompt's line
+		if e.logFormat != "json" {
+			fmt.Fprintln(e.stderr) // end the prompt's line
+		}
 		return e.ctx.Err()
 	}
 	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" && a != "y" {

@@ -50,10 +50,10 @@ func (c terminalConfirm) Confirm(_ context.Context, q transfer.Confirmation) err
 	if q.Undo != nil {
 		return c.e.confirm(c.yes, fmt.Sprintf("Undo job %d: hand the data of its %s back to the sources?", q.Undo.ID, countOf(q.Pairs, "completed pair", "completed pairs")))
 	}
-	if c.e.logFormat != "json" { // JSON logs keep stderr to JSON lines
-		if err := audit.AlreadyText(c.e.stderr, q.Plan); err != nil {
-			return err
-		}
+	if c.e.logFormat == "json" { // JSON logs keep stderr to JSON lines
+		audit.AlreadyTransferred(c.e.log, q.Plan)
+	} else if err := audit.AlreadyText(c.e.stderr, q.Plan); err != nil {
+		return err
 	}
 	skipped := ""
 	if q.Plan.Errors > 0 {

@@ -1237,6 +1237,13 @@ func TestJSONLogs(t *testing.T) {
 				job = d.newestJob().Job
 			}
 			logs := jobLogs(t, out.stderr)
+			// The second run of the file first lists the pairs the first
+			// one transferred.
+			already := len(logs)
+			logs = slices.DeleteFunc(logs, func(l jobLogLine) bool { return l.Event == "already_transferred" })
+			if already -= len(logs); already != map[string]int{"json": 0, "text": 7}[format] {
+				t.Errorf("%s: %d already_transferred events, want one per pair the run before did", format, already)
+			}
 			var events []string
 			for _, l := range logs {
 				if l.Event != "" {

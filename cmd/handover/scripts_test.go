@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestLimitNamesMaxPairs gives preview and run a file with more pairs than
@@ -78,4 +83,125 @@ func TestShowJSONShapes(t *testing.T) {
 			t.Errorf("the self transfer: want failed with the issue self_transfer, got %+v", r)
 		}
 	})
+}
+
+// TestRejectedRunJSON runs files with rows with errors, without
+// --skip-invalid, with --format json: exit 2, and on stdout the preview's
+// JSON, the very object `preview --format json` prints, and nothing else;
+// with JSON logs too. A run refused for another reason prints the error
+// document instead.
+func TestRejectedRunJSON(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend, 60, 1)
+		a := f.info.ActiveAgents
+		file := writeFile(t, f.path("pairs.csv"), pairs(a[0], a[1], a[2], a[2], a[3], 99999999))
+		preview := f.mustCLI(t, 2, "preview", file, "--format", "json")
+		before := f.dump(t)
+		for _, logs := range []string{"text", "json"} {
+			r := f.mustCLI(t, 2, "run", file, "--yes", "--format", "json", "--log-format", logs)
+			if r.stdout != preview.stdout {
+				t.Errorf("--log-format %s: run's stdout is not preview's JSON:\n%s\n--- preview\n%s", logs, r, preview.stdout)
+			}
+			if doc := decodePreview(t, r.stdout); doc.Errors != 2 {
+				t.Errorf("--log-format %s: %d errors, want 2", logs, doc.Errors)
+			}
+		}
+		r := f.mustCLI(t, 2, "run", "--from", itoa(a[4]), "--to", itoa(a[4]), "--yes", "--format", "json")
+		if doc := decodePreview(t, r.stdout); len(doc.Rows) != 1 || strings.Join(doc.Rows[0].codes(), ",") != "self_transfer" {
+			t.Errorf("a refused single pair: want its preview with self_transfer, got:\n%s", r)
+		}
+		if d := cmp.Diff(before, f.dump(t)); d != "" {
+			t.Errorf("a refused run changed the database (-before +after):\n%s", d)
+		}
+		bad := writeFile(t, f.path("bad.csv"), "Leaver,Successor\n1,2\n")
+		r = f.mustCLI(t, 2, "run", bad, "--yes", "--format", "json")
+		var doc struct {
+			Error issueDoc `json:"error"`
+		}
+		checkKeys(t, "error document", []byte(r.stdout), "error")
+		if mustDecode(t, r.stdout, &doc); doc.Error.Code != "bad_header" {
+			t.Errorf("a file without the ID columns: want the error document with bad_header, got:\n%s", r)
+		}
+	})
+}
+
+// TestJSONLogsOnly runs commands with --log-format json and parses every
+// line of stderr as a JSON log line: a run refused for rows with errors (a
+// file, and a single pair), a run, the same file again (already
+// transferred), an undo, a run stopped halfway and its resume, and a
+// prompt answered on a terminal. Nothing human reaches stderr.
+func TestJSONLogsOnly(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend, 1000, 1)
+		a := f.info.ActiveAgents
+		events := func(r cliResult) []string {
+			t.Helper()
+			var out []string
+			for _, l := range jobLogs(t, r.stderr) {
+				out = append(out, l.Event)
+			}
+			return out
+		}
+		want := func(r cliResult, event string, n int) {
+			t.Helper()
+			got := events(r)
+			if m := len(slices.DeleteFunc(slices.Clone(got), func(e string) bool { return e != event })); m != n {
+				t.Errorf("want %d %s events, got %v:\n%s", n, event, got, r)
+			}
+		}
+		rejected := writeFile(t, f.path("rejected.csv"), pairs(a[0], a[1], a[2], a[2], a[3], 99999999))
+		want(f.mustCLI(t, 2, "run", rejected, "--yes", "--log-format", "json"), "row_error", 2)
+		want(f.mustCLI(t, 2, "run", "--from", itoa(a[2]), "--to", itoa(a[2]), "--yes", "--log-format", "json"), "error", 1)
+		file := writeFile(t, f.path("pairs.csv"), pairs(a[0], a[1], a[2], a[3]))
+		want(f.mustCLI(t, 0, "run", file, "--yes", "--log-format", "json"), "pair", 2)
+		want(f.mustCLI(t, 0, "run", file, "--yes", "--log-format", "json"), "already_transferred", 2)
+		want(f.mustCLI(t, 0, "undo", "1", "--yes", "--log-format", "json"), "pair", 2)
+
+		var cells []any
+		for i := 0; i < 300; i++ {
+			cells = append(cells, a[10+2*i], a[11+2*i])
+		}
+		big := writeFile(t, f.path("big.csv"), pairs(cells...))
+		stopped := runStoppedAfterAPair(t, f, "run", big, "--yes", "--log-format", "json")
+		if stopped.code != 3 || !strings.Contains(stopped.stderr, "handover resume 4") {
+			t.Fatalf("want run stopped with job 4 to resume, got:\n%s", stopped)
+		}
+		events(stopped)
+		want(f.mustCLI(t, 0, "resume", "4", "--log-format", "json"), "job_end", 1)
+
+		master, tty := sigPTY(t)
+		if _, err := master.WriteString("no\n"); err != nil {
+			t.Fatal(err)
+		}
+		want(f.cli(t, tty, "run", "--from", itoa(a[4]), "--to", itoa(a[5]), "--log-format", "json"), "confirm", 1)
+	})
+}
+
+// runStoppedAfterAPair runs the command in-process and cancels its
+// context, as SIGINT does, once its log has a pair event: the job has
+// pairs ended and pairs pending.
+func runStoppedAfterAPair(t *testing.T, f *fixture, args ...string) cliResult {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout bytes.Buffer
+	stderr := &cancelOnPair{cancel: cancel}
+	args = f.withDB(args)
+	err := Run(ctx, args, strings.NewReader(""), &stdout, stderr)
+	code := exitCode(err, &stderr.buf)
+	return cliResult{args: args, code: code, err: err, stdout: stdout.String(), stderr: stderr.buf.String()}
+}
+
+// cancelOnPair is a stderr that cancels the command's context once a pair
+// event is written to it.
+type cancelOnPair struct {
+	buf    bytes.Buffer
+	cancel func()
+}
+
+func (w *cancelOnPair) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(`"event":"pair"`)) {
+		w.cancel()
+	}
+	return w.buf.Write(p)
 }
