@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -204,4 +205,69 @@ func (w *cancelOnPair) Write(p []byte) (int, error) {
 		w.cancel()
 	}
 	return w.buf.Write(p)
+}
+
+// columnWords are the words of a message about the people CSV rather than
+// about a pair given by --from and --to.
+var columnWords = regexp.MustCompile(`(?i)\brows?\b|from user id|to user id|people file|\bfile\b|column`)
+
+// TestSinglePairSpeaksOfFlags refuses `run --from ID --to ID` pairs for
+// each reason a single pair can have: the one line on stderr names --from
+// or --to, and not a row, a file or its columns; the preview JSON of
+// --format json speaks the same way. Nothing changes. A pair refused with
+// --skip-invalid goes to an audit file with the columns of an audit of an
+// edited export, the source's Name included.
+func TestSinglePairSpeaksOfFlags(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		f := newFixture(t, backend, 60, 1)
+		a, in, admin := f.info.ActiveAgents, f.info.InactiveAgents, f.viewAdmin(t)
+		before := f.dump(t)
+		for _, args := range [][]string{
+			{"--from", itoa(a[0]), "--to", itoa(a[0])},
+			{"--from", itoa(a[0]), "--to", "99999999"},
+			{"--from", itoa(f.info.TenantAdmin), "--to", itoa(a[0])},
+			{"--from", itoa(a[0]), "--to", itoa(f.info.TenantAdmin)},
+			{"--from", itoa(admin.OutOfView[0]), "--to", itoa(admin.InView[0]), "--as", itoa(admin.ID)},
+			{"--from", itoa(a[1]), "--to", itoa(in[0]), "--deactivate-source"},
+			{"--from", "abc", "--to", itoa(a[0])},
+			{"--from", itoa(a[0]), "--to", "1.5"},
+			{"--from", "-5", "--to", itoa(a[0])},
+			{"--from", itoa(a[0]), "--to", "0"},
+		} {
+			r := f.mustCLI(t, 2, append([]string{"run", "--yes"}, args...)...)
+			said := strings.TrimPrefix(r.stderr, "handover: ")
+			if !strings.Contains(said, "--from") && !strings.Contains(said, "--to") || columnWords.MatchString(said) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("want one line speaking of --from or --to, not of rows, files or columns, got:\n%s", r)
+			}
+			r = f.cli(t, nil, append([]string{"run", "--yes", "--format", "json"}, args...)...)
+			if strings.Contains(r.stdout, `"pairs"`) {
+				for _, row := range decodePreview(t, r.stdout).Rows {
+					for _, is := range row.Issues {
+						if columnWords.MatchString(is.Message) {
+							t.Errorf("preview JSON of a single pair speaks of the file: %+v", is)
+						}
+					}
+				}
+			}
+		}
+		if d := cmp.Diff(before, f.dump(t)); d != "" {
+			t.Errorf("a refused run changed the database (-before +after):\n%s", d)
+		}
+
+		auditPath := f.path("single.csv")
+		r := f.mustCLI(t, 1, "run", "--from", itoa(a[2]), "--to", "99999999", "--yes", "--skip-invalid", "--audit", auditPath)
+		if strings.Contains(r.stdout, "Row ") || !strings.Contains(r.stdout, "--to 99999999 is not a user") {
+			t.Errorf("the summary of a refused single pair: want no row and --to named, got:\n%s", r)
+		}
+		people := f.path("people.csv")
+		f.mustCLI(t, 0, "export", "-o", people)
+		s := readSheet(t, auditPath)
+		if want := append(readSheet(t, people).header, "Error"); !slices.Equal(s.header, want) {
+			t.Errorf("audit header %q, want an edited export's %q", s.header, want)
+		}
+		if len(s.rows) != 1 || s.rows[0][s.col(t, "Name")] != f.name(t, a[2]) || s.rows[0][s.col(t, "From User ID")] != itoa(a[2]) ||
+			s.rows[0][s.col(t, "To User ID")] != "99999999" || !strings.HasPrefix(s.rows[0][s.col(t, "Error")], "unknown_user: ") {
+			t.Errorf("audit rows %q, want %d (%s) → 99999999 with unknown_user", s.rows, a[2], f.name(t, a[2]))
+		}
+	})
 }
