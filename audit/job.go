@@ -140,23 +140,48 @@ func JobsText(w io.Writer, jobs []handover.Job) error {
 	return tw.Flush()
 }
 
-// ShowJSON writes one job and its pairs as {"job": {...}, "pairs": [...]}.
+// ShowJSON writes one job and its pairs as {"job": {...}, "pairs": [...]},
+// each pair in the preview's shapes: an ID cell that was not a valid ID
+// (the ledger's 0) is null, and the pair's issue is in an "issues" array
+// of {"code", "message"}, empty when there is none.
 func ShowJSON(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
-	out := make([]handover.JobPair, len(pairs))
+	out := make([]showPair, len(pairs))
 	for i, jp := range pairs {
-		if jp.Moves == nil {
-			jp.Moves = []handover.Move{}
-		}
-		if jp.At != nil {
-			at := jp.At.Truncate(time.Second)
-			jp.At = &at
-		}
-		out[i] = jp
+		out[i] = toShowPair(jp)
 	}
 	return writeJSON(w, struct {
-		Job   handover.Job       `json:"job"`
-		Pairs []handover.JobPair `json:"pairs"`
+		Job   handover.Job `json:"job"`
+		Pairs []showPair   `json:"pairs"`
 	}{toJSONJob(job), out})
+}
+
+// showPair is one pair of `show --format json`.
+type showPair struct {
+	Row      int                 `json:"row"`
+	From     *int64              `json:"from"`
+	FromName string              `json:"from_name"`
+	To       *int64              `json:"to"`
+	ToName   string              `json:"to_name"`
+	Status   handover.PairStatus `json:"status"`
+	Issues   []handover.Issue    `json:"issues"`
+	Moves    []handover.Move     `json:"moves"`
+	At       *time.Time          `json:"at"` // null until the pair ended
+}
+
+func toShowPair(jp handover.JobPair) showPair {
+	p := showPair{Row: jp.Row, From: knownID(jp.From), FromName: jp.FromName, To: knownID(jp.To), ToName: jp.ToName,
+		Status: jp.Status, Issues: []handover.Issue{}, Moves: jp.Moves}
+	if jp.Error != nil {
+		p.Issues = append(p.Issues, *jp.Error)
+	}
+	if p.Moves == nil {
+		p.Moves = []handover.Move{}
+	}
+	if jp.At != nil {
+		at := jp.At.Truncate(time.Second)
+		p.At = &at
+	}
+	return p
 }
 
 // ShowText writes one job and, per pair, its status, error and the rows of

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"handover"
@@ -89,18 +90,34 @@ func AlreadyText(w io.Writer, p *handover.Plan) error {
 	ew := &errWriter{w: w}
 	head := false
 	for _, r := range p.Rows {
-		for _, is := range r.Issues {
-			if is.Code != handover.AlreadyTransferred || !r.Runnable() {
-				continue
-			}
+		if is, ok := already(r); ok {
 			if !head {
 				ew.printf("Already transferred (these pairs move only rows their sources have gained since):\n")
 				head = true
 			}
-			ew.printf("  Row %d  %s  %s\n", r.Row, Clean(r.Arrow()), Clean(is.Message))
+			ew.printf("  %s  %s\n", Clean(rowArrow(r)), Clean(is.Message))
 		}
 	}
 	return ew.err
+}
+
+// already returns the already_transferred warning of a row that will run.
+func already(r handover.PlanRow) (handover.Issue, bool) {
+	for _, is := range r.Issues {
+		if is.Code == handover.AlreadyTransferred && r.Runnable() {
+			return is, true
+		}
+	}
+	return handover.Issue{}, false
+}
+
+// rowArrow renders "Row 5  John Smith (19) → Jenny Andrews (11)", without
+// the row for a pair that has none (a --from/--to pair, row 0).
+func rowArrow(r handover.PlanRow) string {
+	if r.Row == 0 {
+		return r.Arrow()
+	}
+	return "Row " + strconv.Itoa(r.Row) + "  " + r.Arrow()
 }
 
 // writeVerdict ends the preview with what run would do and what to fix.
@@ -156,7 +173,7 @@ func writeFileErrors(ew *errWriter, issues []handover.Issue) {
 // writePlanRow writes one pair: "Row 5  John Smith (19) → Jenny Andrews (11)  ok",
 // its issues, and its moves.
 func writePlanRow(ew *errWriter, r handover.PlanRow) {
-	ew.printf("Row %d  %s  %s\n", r.Row, Clean(r.Arrow()), r.Status)
+	ew.printf("%s  %s\n", Clean(rowArrow(r)), r.Status)
 	for _, is := range r.Issues {
 		level := "error"
 		if is.Code.IsWarning() {

@@ -141,3 +141,41 @@ func JobFinished(log zerolog.Logger, res handover.Result) {
 		Int("done", res.Done).Int("failed", res.Failed).Str("audit", res.Audit).
 		Msg("job finished")
 }
+
+// RowErrors logs each row of a plan that has errors (event=row_error, at
+// warning level) with its issues: the JSON log's account of a run refused
+// for them.
+func RowErrors(log zerolog.Logger, p *handover.Plan) {
+	for _, r := range p.Rows {
+		if !r.Runnable() {
+			logRow(log.Warn(), "row_error", r).Interface("issues", r.Issues).Msg("row has errors")
+		}
+	}
+}
+
+// AlreadyTransferred logs each pair that AlreadyText lists (event=
+// already_transferred), with the warning's message.
+func AlreadyTransferred(log zerolog.Logger, p *handover.Plan) {
+	for _, r := range p.Rows {
+		if is, ok := already(r); ok {
+			logRow(log.Info(), "already_transferred", r).Msg(is.Message)
+		}
+	}
+}
+
+// logRow adds a plan row's event name, row number and IDs (null when the
+// cell was not an ID) to ev.
+func logRow(ev *zerolog.Event, event string, r handover.PlanRow) *zerolog.Event {
+	ev = ev.Str("event", event).Int("row", r.Row)
+	for _, id := range []struct {
+		key string
+		id  *int64
+	}{{"from", r.From}, {"to", r.To}} {
+		if id.id == nil {
+			ev = ev.Interface(id.key, nil)
+		} else {
+			ev = ev.Int64(id.key, *id.id)
+		}
+	}
+	return ev
+}

@@ -264,9 +264,9 @@ func (c *pruneCmd) list(e *env, jobs []handover.Job) {
 }
 
 // countOf renders a count with its noun: "1 job", "3 jobs".
-func countOf(n int, one, many string) string {
+func countOf[N int | int64](n N, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return strconv.FormatInt(int64(n), 10) + " " + many
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 
+	"handover"
 	"handover/audit"
 	"handover/transfer"
 )
@@ -74,6 +75,9 @@ func (c *jobsCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
+	}
+	if c.limit < 1 {
+		return handover.Errorf(handover.ErrUsage, "--limit %d lists no job: give how many of the newest jobs to list, at least 1", c.limit)
 	}
 	svc, a, err := e.service(ctx)
 	if err != nil {

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"handover"
 	"handover/audit"
+	"handover/csvio"
 	"handover/transfer"
 )
 
@@ -50,33 +55,162 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	prog := &cliProgress{e: e}
 	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid}
-	return e.runJob(ctx, c.auditPath, c.format, func(prog transfer.Progress) (transfer.Outcome, error) {
-		out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
-		if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
-			if perr := audit.ErrorsText(e.stderr, out.Plan); perr != nil {
-				return out, perr
-			}
+	out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
+	if out.Plan != nil {
+		sayPlan(out.Plan, c.words())
+	}
+	if handover.ErrorCode(err) == handover.ErrInvalid && out.Plan != nil && out.Plan.Errors > 0 {
+		return c.refused(e, out.Plan, err)
+	}
+	if err := prog.finish(ctx, out, err); err != nil {
+		return err
+	}
+	res, err := e.writeAudit(out, c.auditPath)
+	if err != nil {
+		return err
+	}
+	return e.printOutcome(out.Job, res, sayPairs(out.Failed, c.words()), c.format)
+}
+
+// single reports whether the run is of one --from/--to pair.
+func (c *runCmd) single() bool { return c.from != "" || c.to != "" }
+
+// words returns how the run's messages name the two IDs: by the flags
+// that gave them for a single pair, as they are (the file's columns) for a
+// file.
+func (c *runCmd) words() *strings.Replacer {
+	if c.single() {
+		return flagWords
+	}
+	return nil
+}
+
+// refused shows a run refused for rows with errors: with --format json the
+// preview's JSON on stdout (what `preview --format json` prints); on stderr
+// the rows with errors, as text or, with JSON logs, one row_error event
+// each. A single pair's errors are the returned error's own message.
+func (c *runCmd) refused(e *env, plan *handover.Plan, err error) error {
+	if c.format == "json" {
+		if err := audit.PreviewJSON(e.stdout, plan); err != nil {
+			return err
 		}
-		return out, err
-	})
+	}
+	switch {
+	case c.single():
+		return pairRefused(plan.Rows[0])
+	case e.logFormat == "json":
+		audit.RowErrors(e.log, plan)
+	default:
+		if err := audit.ErrorsText(e.stderr, plan); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// pairRefused is the error of a single pair refused for its errors.
+func pairRefused(r handover.PlanRow) error {
+	var errs []string
+	for _, is := range r.Issues {
+		if !is.Code.IsWarning() {
+			errs = append(errs, is.String())
+		}
+	}
+	return handover.Errorf(handover.ErrInvalid, "%s was not run and nothing changed: %s",
+		audit.Clean(r.Arrow()), audit.Clean(strings.Join(errs, "; and ")))
 }
 
 // upload reads the file argument, or builds a one-pair upload from
 // --from/--to.
 func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
-	if c.from != "" || c.to != "" {
+	if c.single() {
 		if len(args) > 0 || c.from == "" || c.to == "" {
 			return nil, handover.Errorf(handover.ErrUsage, "give either a FILE or both --from and --to")
 		}
-		return &handover.Upload{Name: "--from/--to", Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
-			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM},
-			Rows:   []handover.Row{{Line: 2, From: c.from, To: c.to, Record: []string{c.from, c.to}}}}, nil
+		from, err := flagID("--from", c.from)
+		if err != nil {
+			return nil, err
+		}
+		to, err := flagID("--to", c.to)
+		if err != nil {
+			return nil, err
+		}
+		return pairUpload(from, to)
 	}
 	if err := wantArgs(args, 1, "a FILE (or --from ID --to ID)"); err != nil {
 		return nil, err
 	}
 	return e.readUpload(args[0])
+}
+
+// flagID parses the user ID of --from or --to.
+func flagID(flag, value string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, handover.Errorf(handover.ErrUsage, "%s %q is not a user ID: give the user's ID, a whole number as `handover export` lists it", flag, value)
+	}
+	return id, nil
+}
+
+// pairUpload is the upload of one --from/--to pair. It has the people
+// CSV's columns and no cells of its own (the pair has no spreadsheet row:
+// row 0), so that its audit file has the columns of an audit of an edited
+// export, the Name filled in from the ledger.
+func pairUpload(from, to int64) (*handover.Upload, error) {
+	var b bytes.Buffer
+	if err := csvio.NewPeopleWriter(&b).Flush(); err != nil {
+		return nil, err
+	}
+	header, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).Read()
+	if err != nil {
+		return nil, fmt.Errorf("read the people header: %w", err)
+	}
+	return &handover.Upload{Name: "--from/--to", Header: header,
+		FromCol: slices.Index(header, "From User ID"), ToCol: slices.Index(header, "To User ID"), NameCol: slices.Index(header, "Name"),
+		Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM},
+		Rows:   []handover.Row{{From: itoa(from), To: itoa(to)}}}, nil
+}
+
+// flagWords rewrites validation messages, which speak of the people CSV's
+// columns and rows, for a pair given by --from and --to.
+var flagWords = strings.NewReplacer(
+	"type the successor's ID in To User ID", "give the successor's ID with --to",
+	"From User ID", "--from",
+	"To User ID", "--to",
+	"the exported people file", "`handover export`",
+	"remove this row", "choose another --from",
+)
+
+// sayPlan rewrites the plan's issue messages with words (nil: as they are).
+func sayPlan(p *handover.Plan, words *strings.Replacer) {
+	if words == nil {
+		return
+	}
+	for i := range p.Rows {
+		for j := range p.Rows[i].Issues {
+			is := &p.Rows[i].Issues[j]
+			is.Message = words.Replace(is.Message)
+		}
+	}
+}
+
+// sayPairs returns the pairs with their error messages rewritten with
+// words (nil: the pairs as they are).
+func sayPairs(pairs []handover.JobPair, words *strings.Replacer) []handover.JobPair {
+	if words == nil {
+		return pairs
+	}
+	out := slices.Clone(pairs)
+	for i := range out {
+		if out[i].Error != nil {
+			is := *out[i].Error
+			is.Message = words.Replace(is.Message)
+			out[i].Error = &is
+		}
+	}
+	return out
 }
 
 func checkFormat(f string, allowed ...string) error {
@@ -91,17 +225,34 @@ func checkFormat(f string, allowed ...string) error {
 // reportOutcome prints a job's outcome, writes the audit file of its
 // failed pairs and returns ErrPartial when some failed.
 func (e *env) reportOutcome(out transfer.Outcome, auditPath, format string) error {
-	job, res, failed, up := out.Job, out.Result, out.Failed, out.Upload
-	if len(failed) > 0 {
-		if auditPath == "" {
-			auditPath = e.defaultAuditPath("", res.Job)
-		}
-		rows := audit.FailedRows(up, failed)
-		if err := handover.WriteFile(auditPath, e.stdout, func(w ioWriter) error { return audit.WriteErrors(w, up, rows) }); err != nil {
-			return err
-		}
-		res.Audit = auditPath
+	res, err := e.writeAudit(out, auditPath)
+	if err != nil {
+		return err
 	}
+	return e.printOutcome(out.Job, res, out.Failed, format)
+}
+
+// writeAudit writes the audit file of a job's failed pairs, when it has
+// some, and returns the job's result naming it.
+func (e *env) writeAudit(out transfer.Outcome, auditPath string) (handover.Result, error) {
+	res, failed, up := out.Result, out.Failed, out.Upload
+	if len(failed) == 0 {
+		return res, nil
+	}
+	if auditPath == "" {
+		auditPath = e.defaultAuditPath("", res.Job)
+	}
+	rows := audit.FailedRows(up, failed)
+	if err := handover.WriteFile(auditPath, e.stdout, func(w ioWriter) error { return audit.WriteErrors(w, up, rows) }); err != nil {
+		return res, err
+	}
+	res.Audit = auditPath
+	return res, nil
+}
+
+// printOutcome logs a job's end, prints its result and returns ErrPartial
+// when some pairs failed.
+func (e *env) printOutcome(job handover.Job, res handover.Result, failed []handover.JobPair, format string) error {
 	audit.JobFinished(e.log, res)
 	var err error
 	if format == "json" {

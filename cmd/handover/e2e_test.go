@@ -770,8 +770,8 @@ func TestBuiltBinary(t *testing.T) {
 		}
 	}
 	db := filepath.Join("handover-demo", "handover.db")
-	if _, errOut := run(0, "preview", "-h"); !strings.Contains(errOut, "usage: handover preview") {
-		t.Errorf("preview -h: no usage on stderr:\n%s", errOut)
+	if out, _ := run(0, "preview", "-h"); !strings.Contains(out, "usage: handover preview") {
+		t.Errorf("preview -h: no usage on stdout:\n%s", out)
 	}
 	if _, errOut := run(2, "jobs", "--db", db); !strings.HasPrefix(errOut, "handover: ") || !strings.Contains(errOut, "--as") {
 		t.Errorf("jobs without --as: stderr %q, want a message naming --as", errOut)
@@ -799,17 +799,10 @@ func TestFlagsAndHelp(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		t.Parallel()
-		names := slices.Sorted(func(yield func(string) bool) {
-			for n := range commands {
-				if !yield(n) {
-					return
-				}
-			}
-		})
-		for _, name := range names {
+		for _, name := range commandNames() {
 			for _, h := range []string{"-h", "--help"} {
 				r := cli(t, nil, name, h)
-				if r.code != 0 || !strings.Contains(r.stderr, "usage: handover "+name) {
+				if r.code != 0 || !strings.Contains(r.stdout, "usage: handover "+name) {
 					t.Errorf("want exit 0 and usage, got:\n%s", r)
 				}
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"handover"
+	"handover/audit"
 	"handover/engine"
 	"handover/transfer"
 )
@@ -36,6 +37,8 @@ type env struct {
 	log            zerolog.Logger
 	logErr         error
 	logOnce        sync.Once
+	// op is the operator once authorised (see service).
+	op handover.User
 	// trail follows the job the command runs, from its log events.
 	trail jobTrail
 	db    *engine.DB
@@ -118,6 +121,9 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.maxPairs < 1 {
+		return nil, handover.Errorf(handover.ErrUsage, "--max-pairs %d accepts no pair: give the most pairs one file may hold, at least 1 (the default is %d)", e.maxPairs, handover.DefaultMaxPairs)
+	}
 	r := e.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -127,12 +133,18 @@ func (e *env) readUpload(path string) (*handover.Upload, error) {
 		defer f.Close()
 		r = f
 	}
-	return transfer.Read(r, path, e.maxPairs, enc)
+	up, err := transfer.Read(r, path, e.maxPairs, enc)
+	if handover.ErrorCode(err) == handover.LimitExceeded {
+		return nil, handover.Errorf(handover.LimitExceeded, "%s; --max-pairs N raises the limit for this command", handover.ErrorMessage(err))
+	}
+	return up, err
 }
 
-// confirm asks the operator to type "yes" unless they passed --yes; it
-// refuses when there is no terminal to ask. It returns the context's error
-// as soon as the command's context ends (a signal), answer or not.
+// confirm asks the operator to type "yes" (or "y", in any case) unless
+// they passed --yes; it refuses when there is no terminal to ask. The
+// question is followed by the database and the tenant that will change. It
+// returns the context's error as soon as the command's context ends (a
+// signal), answer or not.
 func (e *env) confirm(yes bool, question string) error {
 	if yes {
 		return nil
@@ -140,7 +152,11 @@ func (e *env) confirm(yes bool, question string) error {
 	if !isTerminal(e.stdin) {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: there is no terminal to ask; after checking the preview, pass --yes")
 	}
-	fmt.Fprintf(e.stderr, "%s\nType yes to go on: ", question)
+	if e.logFormat == "json" { // JSON logs keep stderr to JSON lines
+		e.log.Info().Str("event", "confirm").Msg(question + "\n" + e.changes() + "\nType yes to go on.")
+	} else {
+		fmt.Fprintf(e.stderr, "%s\n%s\nType yes to go on: ", question, e.changes())
+	}
 	answer := make(chan string, 1)
 	go func() { // left blocked on the terminal if the context ends first
 		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
@@ -150,13 +166,22 @@ func (e *env) confirm(yes bool, question string) error {
 	select {
 	case line = <-answer:
 	case <-e.ctx.Done():
-		fmt.Fprintln(e.stderr) // end the prompt's line
+		if e.logFormat != "json" {
+			fmt.Fprintln(e.stderr) // end the prompt's line
+		}
 		return e.ctx.Err()
 	}
-	if strings.TrimSpace(strings.ToLower(line)) != "yes" {
+	if a := strings.ToLower(strings.TrimSpace(line)); a != "yes" && a != "y" {
 		return handover.Errorf(handover.ErrUsage, "not confirmed: nothing was changed")
 	}
 	return nil
+}
+
+// changes says what a confirmed command changes: the operator's tenant in
+// the database, its password masked.
+func (e *env) changes() string {
+	return audit.Clean(fmt.Sprintf("This changes tenant %d in the database %s (you are %s).",
+		e.op.TenantID, engine.Redact(e.dsn), handover.Label(e.op.Name, &e.op.ID)))
 }
 
 // parseJobID parses a JOB argument.

@@ -24,6 +24,7 @@ func (e *env) service(ctx context.Context) (*transfer.Service, transfer.Access, 
 	}
 	svc := &transfer.Service{DB: db, MaxPairs: e.maxPairs}
 	a, err := svc.Authorize(ctx, id)
+	e.op = a.Op
 	return svc, a, err
 }
 
@@ -71,13 +72,17 @@ func (c terminalConfirm) Confirm(_ context.Context, q transfer.Confirmation) err
 	if q.Undo != nil {
 		return c.e.confirm(c.yes, fmt.Sprintf("Undo job %d: hand the data of its %s back to the sources?", q.Undo.ID, countOf(q.Pairs, "completed pair", "completed pairs")))
 	}
-	if c.e.logFormat != "json" { // JSON logs keep stderr to JSON lines
-		if err := audit.AlreadyText(c.e.stderr, q.Plan); err != nil {
-			return err
-		}
+	if c.e.logFormat == "json" { // JSON logs keep stderr to JSON lines
+		audit.AlreadyTransferred(c.e.log, q.Plan)
+	} else if err := audit.AlreadyText(c.e.stderr, q.Plan); err != nil {
+		return err
 	}
-	return c.e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %d rows (overwriting %d target rows) for %d pairs; %d rows with errors will be skipped.",
-		audit.Totals(q.Plan), q.Moved, q.Overwritten, q.Pairs, q.Plan.Errors))
+	skipped := ""
+	if q.Plan.Errors > 0 {
+		skipped = fmt.Sprintf("; %s with errors will be skipped", countOf(q.Plan.Errors, "row", "rows"))
+	}
+	return c.e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %s (overwriting %s) for %s%s.",
+		audit.Totals(q.Plan), countOf(q.Moved, "row", "rows"), countOf(q.Overwritten, "target row", "target rows"), countOf(q.Pairs, "pair", "pairs"), skipped))
 }
 
 // cliProgress shows a job's progress on stderr (a terminal) and writes its

@@ -111,14 +111,21 @@ func (r cliResult) String() string {
 }
 
 // cli runs the command in-process as main does: the error's message goes to
-// stderr and becomes the exit code; -h is not an error.
+// stderr (unless the JSON log has it) and becomes the exit code; -h is not
+// an error.
 func cli(t *testing.T, stdin io.Reader, args ...string) cliResult {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return cliContext(ctx, stdin, args...)
+}
+
+// cliContext is cli with the command's context: cancelling it is what a
+// signal does.
+func cliContext(ctx context.Context, stdin io.Reader, args ...string) cliResult {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	var stdout, stderr bytes.Buffer
 	err := Run(ctx, args, stdin, &stdout, &stderr)
 	code := exitCode(err, &stderr)

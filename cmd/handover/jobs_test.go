@@ -262,15 +262,15 @@ type jobShowJSON struct {
 }
 
 type jobPairRecord struct {
-	Row      int             `json:"row"`
-	From     int64           `json:"from"`
-	FromName string          `json:"from_name"`
-	To       int64           `json:"to"`
-	ToName   string          `json:"to_name"`
-	Status   string          `json:"status"`
-	Error    *handover.Issue `json:"error"`
-	Moves    []handover.Move `json:"moves"`
-	At       string          `json:"at"`
+	Row      int              `json:"row"`
+	From     int64            `json:"from"`
+	FromName string           `json:"from_name"`
+	To       int64            `json:"to"`
+	ToName   string           `json:"to_name"`
+	Status   string           `json:"status"`
+	Issues   []handover.Issue `json:"issues"`
+	Moves    []handover.Move  `json:"moves"`
+	At       string           `json:"at"`
 }
 
 func (d *jobTenant) show(job int64) jobShowJSON {
@@ -1237,6 +1237,13 @@ func TestJSONLogs(t *testing.T) {
 				job = d.newestJob().Job
 			}
 			logs := jobLogs(t, out.stderr)
+			// The second run of the file first lists the pairs the first
+			// one transferred.
+			already := len(logs)
+			logs = slices.DeleteFunc(logs, func(l jobLogLine) bool { return l.Event == "already_transferred" })
+			if already -= len(logs); already != map[string]int{"json": 0, "text": 7}[format] {
+				t.Errorf("%s: %d already_transferred events, want one per pair the run before did", format, already)
+			}
 			var events []string
 			for _, l := range logs {
 				if l.Event != "" {

@@ -21,19 +21,20 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	context.AfterFunc(ctx, stop)
-	os.Exit(exitCode(Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
 }
 
-// exitCode ends a command as main does, and as the tests run it: the
-// error's message goes to stderr (unless it is already the last line of a
-// JSON log, or help was asked for) and the error decides the exit code.
+// exitCode ends the command: it prints err on stderr as its last line,
+// unless help was asked for or the error is in the JSON log already, and
+// returns the exit code.
 func exitCode(err error, stderr io.Writer) int {
-	var logged loggedError
-	if err != nil && err != errHelp && !errors.As(err, &logged) {
-		fmt.Fprintln(stderr, "handover: "+handover.ErrorMessage(err))
-	}
 	if err == errHelp {
-		err = nil
+		return handover.ExitOK
+	}
+	var logged loggedError
+	if err != nil && !errors.As(err, &logged) {
+		fmt.Fprintln(stderr, "handover: "+handover.ErrorMessage(err))
 	}
 	return handover.ExitCode(err)
 }
