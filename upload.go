@@ -124,3 +124,16 @@ type Row struct {
 	Name   string   // Name cell with export neutralisation undone
 	Record []string // every cell as read, for the errors-only audit
 }
+
+// PeopleHeader is the header of the people CSV that export writes, in
+// order; an upload needs only its From User ID and To User ID columns.
+var PeopleHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team"}
+
+// PairUpload is the upload of one pair given by --from/--to (or an API
+// call): the people CSV's columns, so that its audit file has them too.
+// from and to are the cells as given.
+func PairUpload(from, to string) *Upload {
+	return &Upload{Name: "--from/--to", Header: PeopleHeader, FromCol: 0, ToCol: 1, NameCol: 2,
+		Format: Format{Delimiter: ',', Encoding: UTF8BOM},
+		Rows:   []Row{{From: from, To: to}}}
+}

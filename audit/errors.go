@@ -21,14 +21,6 @@ type ErrorRow struct {
 // ErrorColumn is the header of the column the audit file adds.
 const ErrorColumn = "Error"
 
-// pairUpload stands in for the upload when a pair came from --from/--to:
-// the audit file then has the people CSV's first three columns.
-var pairUpload = handover.Upload{
-	Header:  []string{"From User ID", "To User ID", "Name"},
-	FromCol: 0, ToCol: 1, NameCol: 2,
-	Format: handover.Format{Delimiter: ','},
-}
-
 // WriteErrors writes the errors-only audit CSV in the upload's own format:
 // its header plus an Error column, then each row's original cells with its
 // issues joined as "code: message; code: message". An upload that already
@@ -40,7 +32,7 @@ var pairUpload = handover.Upload{
 // these rows as pairs. A nil upload means a single --from/--to pair.
 func WriteErrors(w io.Writer, up *handover.Upload, rows []ErrorRow) error {
 	if up == nil {
-		up = &pairUpload
+		up = handover.PairUpload("", "")
 	}
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\ufeff")
@@ -182,7 +174,7 @@ func PlanErrors(p *handover.Plan) []ErrorRow {
 // rebuilt from its IDs and source name in the upload's columns.
 func FailedRows(up *handover.Upload, failed []handover.JobPair) []ErrorRow {
 	if up == nil {
-		up = &pairUpload
+		up = handover.PairUpload("", "")
 	}
 	out := make([]ErrorRow, 0, len(failed))
 	for _, jp := range failed {

@@ -9,7 +9,7 @@ import (
 )
 
 // peopleHeader is the header row of the people export.
-var peopleHeader = []string{fromHeader, toHeader, nameHeader, "Email", "Role", "Status", "Team"}
+var peopleHeader = handover.PeopleHeader
 
 // utf8BOM makes Excel open the export as UTF-8 rather than the ANSI code page.
 const utf8BOM = "\uFEFF"

@@ -54,9 +54,9 @@ func (db *DB) JobUpload(ctx context.Context, jobID int64) (*handover.Upload, err
 	if err := json.Unmarshal([]byte(row.Upload), &s); err != nil {
 		return nil, fmt.Errorf("read the upload's shape of job %d: %w", jobID, err)
 	}
-	if len(s.Header) == 0 {
-		s = uploadShape{Header: []string{"From User ID", "To User ID"}, ToCol: 1, NameCol: -1,
-			Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM}}
+	if len(s.Header) == 0 { // a job recorded before the upload's shape was
+		p := handover.PairUpload("", "")
+		s = uploadShape{Header: p.Header, Format: p.Format, FromCol: p.FromCol, ToCol: p.ToCol, NameCol: p.NameCol}
 	}
 	return &handover.Upload{Name: row.Name, SHA256: row.SHA, Format: s.Format, Header: s.Header,
 		FromCol: s.FromCol, ToCol: s.ToCol, NameCol: s.NameCol}, nil

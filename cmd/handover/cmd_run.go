@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"slices"
@@ -12,7 +10,6 @@ import (
 
 	"handover"
 	"handover/audit"
-	"handover/csvio"
 	"handover/transfer"
 )
 
@@ -137,7 +134,7 @@ func (c *runCmd) upload(e *env, args []string) (*handover.Upload, error) {
 		if err != nil {
 			return nil, err
 		}
-		return pairUpload(from, to)
+		return handover.PairUpload(itoa(from), itoa(to)), nil
 	}
 	if err := wantArgs(args, 1, "a FILE (or --from ID --to ID)"); err != nil {
 		return nil, err
@@ -154,24 +151,6 @@ func flagID(flag, value string) (int64, error) {
 	return id, nil
 }
 
-// pairUpload is the upload of one --from/--to pair. It has the people
-// CSV's columns and no cells of its own (the pair has no spreadsheet row:
-// row 0), so that its audit file has the columns of an audit of an edited
-// export, the Name filled in from the ledger.
-func pairUpload(from, to int64) (*handover.Upload, error) {
-	var b bytes.Buffer
-	if err := csvio.NewPeopleWriter(&b).Flush(); err != nil {
-		return nil, err
-	}
-	header, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).Read()
-	if err != nil {
-		return nil, fmt.Errorf("read the people header: %w", err)
-	}
-	return &handover.Upload{Name: "--from/--to", Header: header,
-		FromCol: slices.Index(header, "From User ID"), ToCol: slices.Index(header, "To User ID"), NameCol: slices.Index(header, "Name"),
-		Format: handover.Format{Delimiter: ',', Encoding: handover.UTF8BOM},
-		Rows:   []handover.Row{{From: itoa(from), To: itoa(to)}}}, nil
-}
 
 // flagWords rewrites validation messages, which speak of the people CSV's
 // columns and rows, for a pair given by --from and --to.
