@@ -106,3 +106,23 @@ func TestRerunSaysWhoTransferred(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusedRunCountsTheValidPairs: a run refused for rows with errors
+// says, on stderr and in its message, the same number of valid pairs that
+// --skip-invalid would run, not the 0 of its error rows alone.
+func TestRefusedRunCountsTheValidPairs(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 300)
+		pairs := jobPairing(d.people(1), 0, 5)
+		body := "From User ID,To User ID\n"
+		for _, p := range pairs {
+			body += jobID(p.From) + "," + jobID(p.To) + "\n"
+		}
+		body += "99999998,99999999\n"
+		d.writeFile("mixed.csv", body)
+		out := d.want(handover.ExitRejected, "run", "mixed.csv", "--yes")
+		if !strings.Contains(out.stderr, "Run would transfer 5 pairs") || !strings.Contains(out.stderr, "run the 5 valid pairs") {
+			t.Errorf("refused run of 5 valid pairs and 1 error:\n%s", out)
+		}
+	})
+}
