@@ -151,7 +151,6 @@ func flagID(flag, value string) (int64, error) {
 	return id, nil
 }
 
-
 // flagWords rewrites validation messages, which speak of the people CSV's
 // columns and rows, for a pair given by --from and --to.
 var flagWords = strings.NewReplacer(

@@ -74,20 +74,15 @@ func hostileClip(s string) string {
 	return s
 }
 
-// hostileCLI runs the command in-process as main does: the error's message
-// goes to stderr and decides the exit code. The timeout is generous: it only
+// hostileCLI runs the command in-process as main does (cliContext), with
+// output clipped in failure messages. The timeout is generous: it only
 // keeps a hung command from hanging the test run.
 func hostileCLI(t testing.TB, stdin io.Reader, args ...string) hostileResult {
 	t.Helper()
-	if stdin == nil {
-		stdin = strings.NewReader("")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var stdout, stderr bytes.Buffer
-	err := Run(ctx, args, stdin, &stdout, &stderr)
-	code := exitCode(err, &stderr)
-	return hostileResult{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
+	r := cliContext(ctx, stdin, args...)
+	return hostileResult{args: args, code: r.code, stdout: r.stdout, stderr: r.stderr}
 }
 
 // hostileMust runs the command and fails the test unless it exits with want.
