@@ -17,6 +17,9 @@ import (
 	"handover/transfer"
 )
 
+// DefaultMaxUploadMB is the default of serve --max-upload-mb.
+const DefaultMaxUploadMB = 50
+
 // Server serves the web console for one database.
 type Server struct {
 	// Service is the transfer flow every page calls.
@@ -26,6 +29,9 @@ type Server struct {
 	BaseURL *url.URL
 	// Log receives internal error detail; it defaults to a no-op logger.
 	Log zerolog.Logger
+	// MaxUpload is the most bytes one request body may hold (an upload, an
+	// API call); a longer body is refused with 413 and changes nothing.
+	MaxUpload int64
 
 	pages   pages
 	handler http.Handler
@@ -42,7 +48,7 @@ func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Service: svc, BaseURL: u, Log: zerolog.Nop(), pages: p}
+	s := &Server{Service: svc, BaseURL: u, Log: zerolog.Nop(), MaxUpload: DefaultMaxUploadMB << 20, pages: p}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = secure(http.NewCrossOriginProtection().Handler(mux))

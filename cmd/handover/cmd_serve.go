@@ -24,16 +24,23 @@ const serveShutdown = 3 * time.Second
 const defaultListen = "127.0.0.1:8080"
 
 // serveCmd serves the web console until SIGINT or SIGTERM.
-type serveCmd struct{ listen, baseURL string }
+type serveCmd struct {
+	listen, baseURL string
+	maxUploadMB     int64
+}
 
 func (c *serveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "address to listen on (host:port)")
 	fs.StringVar(&c.baseURL, "base-url", "", "URL browsers reach the console at (default: http:// and the listen address); https makes the session cookie Secure")
+	fs.Int64Var(&c.maxUploadMB, "max-upload-mb", web.DefaultMaxUploadMB, "the largest upload or API request body accepted, in MB")
 }
 
 func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs(args, 0, "no arguments"); err != nil {
 		return err
+	}
+	if c.maxUploadMB < 1 {
+		return handover.Errorf(handover.ErrUsage, "--max-upload-mb %d: give at least 1 (MB)", c.maxUploadMB)
 	}
 	db, err := e.open(ctx)
 	if err != nil {
@@ -56,6 +63,7 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv.Log = e.log
+	srv.MaxUpload = c.maxUploadMB << 20
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
