@@ -123,6 +123,12 @@ func (db *DB) hold(ctx context.Context, g *Guard, job int64) error {
 	if g == nil || g.release == nil {
 		return fmt.Errorf("job %d cannot run without the tenant's guard", job)
 	}
+	if err := ctx.Err(); err != nil {
+		// A ping under a cancelled context may make lib/pq send a cancel
+		// request that lands on the guard's unlock; its lock is then freed
+		// only when the server notices the closed connection.
+		return err
+	}
 	if g.Check(ctx) == nil {
 		return nil
 	}

@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"handover"
+)
+
+// TestStoppedJobFreesTheGuardAtOnce: a job whose context was cancelled
+// (SIGINT, a server stopping) stops before using the guard's connection
+// again, and the guard it then releases is free for the next job at once.
+// A ping under the cancelled context could make lib/pq send the server a
+// cancel request that lands on the guard's unlock; the connection is then
+// closed and its lock freed only when the server notices, so a job started
+// right after found the tenant locked (seen once under load).
+func TestStoppedJobFreesTheGuardAtOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		g, err := db.LockTenant(context.Background(), handover.User{ID: 1, TenantID: 1}, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := db.hold(ctx, g, 1); !errors.Is(err, context.Canceled) {
+			t.Errorf("hold under a cancelled context = %v; want context canceled", err)
+		}
+		g.Release()
+		next, err := db.LockTenant(context.Background(), handover.User{ID: 1, TenantID: 1}, "run")
+		if err != nil {
+			t.Fatalf("the next job right after the stopped one released the guard: %v", err)
+		}
+		next.Release()
+	})
+}
