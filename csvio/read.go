@@ -176,6 +176,9 @@ func (rr *rowReader) pair(cells []string, line int) (handover.Row, bool) {
 		}
 		row.Name = handover.Unneutralize(name)
 	}
+	if rr.types >= 0 {
+		row.Types = strings.TrimSpace(handover.Unneutralize(cell(cells, rr.types)))
+	}
 	return row, true
 }
 
