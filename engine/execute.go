@@ -86,14 +86,18 @@ func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) err
 	if err := run(ctx, tx, setup); err != nil {
 		return fmt.Errorf("prepare chunk: %w", err)
 	}
-	for _, t := range handover.Catalog {
+	for i, t := range handover.Catalog {
+		tc, ok := c.choosing(d, pairs, i)
+		if !ok {
+			continue // no pair of the chunk hands this type over
+		}
 		if t.Mode == handover.Overwrite {
-			if err := run(ctx, tx, d.overwrite(c, t)); err != nil {
+			if err := run(ctx, tx, d.overwrite(tc, t)); err != nil {
 				return fmt.Errorf("overwrite %s: %w", t.Table, err)
 			}
 		}
 		for _, col := range t.Owners {
-			if err := run(ctx, tx, d.move(c, t, col)); err != nil {
+			if err := run(ctx, tx, d.move(tc, t, col)); err != nil {
 				return fmt.Errorf("move %s.%s: %w", t.Table, col, err)
 			}
 		}
