@@ -22,9 +22,9 @@ type corpusWant struct {
 		CRLF      bool              `json:"crlf"`
 	} `json:"format"`
 	Pairs []struct {
-		Line int    `json:"line"`
-		From string `json:"from"`
-		To   string `json:"to"`
+		Line  int    `json:"line"`
+		From  string `json:"from"`
+		To    string `json:"to"`
 		Name  string `json:"name"`
 		Types string `json:"types"`
 	} `json:"pairs"`
