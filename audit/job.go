@@ -216,9 +216,7 @@ func writeJobPair(ew *errWriter, jp handover.JobPair) {
 		head = "Row " + strconv.Itoa(jp.Row) + "  " + head
 	}
 	ew.printf("%s\n", Clean(head))
-	if !jp.Types.All() {
-		ew.printf("  data types: %s\n", jp.Types.Names())
-	}
+	writeTypes(ew, jp.Types)
 	if jp.Error != nil {
 		ew.printf("  error   %s\n", Clean(jp.Error.String()))
 	}

@@ -192,9 +192,17 @@ func writePlanRow(ew *errWriter, r handover.PlanRow) {
 		ew.printf("  nothing will move until the errors are fixed\n")
 		return
 	}
+	writeTypes(ew, r.Types)
 	writeMoves(ew, r.Moves, "to move", "target")
 	if len(r.Stays) > 0 {
 		ew.printf("  left with the source: %s\n", handover.StaysText(r.Stays))
+	}
+}
+
+// writeTypes names the data types a pair hands over, when only some.
+func writeTypes(ew *errWriter, types handover.TypeSet) {
+	if !types.All() {
+		ew.printf("  data types: %s\n", types.Names())
 	}
 }
 
