@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"handover"
 )
@@ -90,9 +92,37 @@ func LeftBehind(plan *handover.Plan) {
 			continue
 		}
 		add(r, handover.LeftBehind,
-			"--deactivate-source would deactivate %s, who keeps %s that no row hands over: add those types to a row of this user (%s), or run without --deactivate-source",
-			handover.Label(r.FromName, r.From), handover.StaysText(r.Stays), typesColumn)
+			"--deactivate-source would deactivate %s, who keeps %s that no row hands over: choose those types on a row too (%s), or run without --deactivate-source",
+			handover.Label(r.FromName, r.From), stayingRows(r.Stays), typesColumn)
 		sortIssues(r.Issues)
 	}
 	plan.Tally()
+}
+
+// maxNamed is how many data types a message names before "and N more".
+const maxNamed = 3
+
+// stayingRows says what a source keeps: "4 rows of Schedules and Work
+// shifts", "15 rows of Contact goals, Storage files, Audit events and 5 more
+// types".
+func stayingRows(stays []handover.Stay) string {
+	var n int64
+	var names []string
+	for _, s := range stays {
+		n += s.Rows
+		if t, ok := handover.LookupType(s.Type); ok {
+			names = append(names, t.Name)
+		}
+	}
+	rows := fmt.Sprintf("%d rows", n)
+	if n == 1 {
+		rows = "1 row"
+	}
+	switch {
+	case len(names) > maxNamed:
+		return fmt.Sprintf("%s of %s and %d more types", rows, strings.Join(names[:maxNamed], ", "), len(names)-maxNamed)
+	case len(names) > 1:
+		return rows + " of " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	}
+	return rows + " of " + strings.Join(names, "")
 }

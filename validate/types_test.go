@@ -164,3 +164,37 @@ func mustPlan(t *testing.T, dir *dbDir, from, to string) *handover.Plan {
 	}
 	return plan
 }
+
+// TestLeftBehind: once the prediction says what stays, every runnable row
+// of a source that keeps rows gets left_behind; error rows and sources
+// keeping nothing do not.
+func TestLeftBehind(t *testing.T) {
+	row := func(n int, from int64, stays ...handover.Stay) handover.PlanRow {
+		return handover.PlanRow{Row: n, From: ptr(from), FromName: "Lou Park", To: ptr(11), Stays: stays}
+	}
+	many := []handover.Stay{{Type: "contact_goals", Rows: 1}, {Type: "storage_files", Rows: 2}, {Type: "requests", Rows: 3}, {Type: "schedules", Rows: 1}}
+	plan := &handover.Plan{Rows: []handover.PlanRow{
+		row(2, 13, handover.Stay{Type: "schedules", Rows: 1}),
+		row(3, 14),
+		row(4, 15, many...),
+		row(5, 16, handover.Stay{Type: "schedules", Rows: 1}, handover.Stay{Type: "work_shifts", Rows: 2}),
+		{Row: 6, Issues: []handover.Issue{{Code: handover.BadID, Message: "x"}}, Stays: many},
+	}}
+	plan.Tally()
+	validate.LeftBehind(plan)
+	if diff := cmp.Diff([][]handover.Code{{handover.LeftBehind}, {}, {handover.LeftBehind}, {handover.LeftBehind}, {handover.BadID}}, codes(plan)); diff != "" {
+		t.Errorf("codes (-want +got):\n%s", diff)
+	}
+	for i, want := range map[int]string{
+		0: "--deactivate-source would deactivate Lou Park (13), who keeps 1 row of Schedules that no row hands over: choose those types on a row too (Data Types), or run without --deactivate-source",
+		2: "--deactivate-source would deactivate Lou Park (15), who keeps 7 rows of Contact goals, Storage files, Requests and 1 more types that no row hands over: choose those types on a row too (Data Types), or run without --deactivate-source",
+		3: "--deactivate-source would deactivate Lou Park (16), who keeps 3 rows of Schedules and Work shifts that no row hands over: choose those types on a row too (Data Types), or run without --deactivate-source",
+	} {
+		if got := plan.Rows[i].Issues[0].Message; got != want {
+			t.Errorf("row %d:\n got %s\nwant %s", plan.Rows[i].Row, got, want)
+		}
+	}
+	if plan.Warnings != 3 || plan.OK != 1 || plan.Errors != 1 {
+		t.Errorf("totals %d ok, %d warnings, %d errors", plan.OK, plan.Warnings, plan.Errors)
+	}
+}
