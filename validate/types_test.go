@@ -2,6 +2,7 @@ package validate_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,36 @@ func TestLeftBehind(t *testing.T) {
 	}
 	if plan.Warnings != 3 || plan.OK != 1 || plan.Errors != 1 {
 		t.Errorf("totals %d ok, %d warnings, %d errors", plan.OK, plan.Warnings, plan.Errors)
+	}
+}
+
+// TestValidateSplitDirectoryCalls: a split file asks the directory the
+// same three questions however many rows it has.
+func TestValidateSplitDirectoryCalls(t *testing.T) {
+	for _, sources := range []int{1, 1000} {
+		t.Run(strconv.Itoa(sources), func(t *testing.T) {
+			d := newDir(t)
+			var users []handover.User
+			var cells [][3]string
+			for i := range sources {
+				id := int64(1000 + 3*i)
+				users = append(users, user(id, 1, 10, "Source "+strconv.Itoa(i), handover.RoleAgent, true),
+					user(id+1, 1, 20, "First "+strconv.Itoa(i), handover.RoleAgent, true),
+					user(id+2, 1, 20, "Second "+strconv.Itoa(i), handover.RoleAgent, true))
+				cells = append(cells, [3]string{strconv.FormatInt(id, 10), strconv.FormatInt(id+1, 10), "contacts; evaluations"},
+					[3]string{strconv.FormatInt(id, 10), strconv.FormatInt(id+2, 10), "-contacts, -evaluations"})
+			}
+			d.add(t, users...)
+			plan, err := (&validate.Validator{Dir: d}).Validate(context.Background(), adam, typedUpload(cells...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(map[string]int{"Users": 1, "VisibleTeams": 1, "Transferred": 1}, d.calls); diff != "" {
+				t.Errorf("directory calls (-want +got):\n%s", diff)
+			}
+			if plan.OK != 2*sources {
+				t.Errorf("ok = %d of %d split rows", plan.OK, 2*sources)
+			}
+		})
 	}
 }
