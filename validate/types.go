@@ -29,12 +29,17 @@ func parseTypes(r *handover.PlanRow, cell string, defaults handover.TypeSet) han
 // conflicts returns the rows of the same source as rows[i] whose data
 // types overlap its own (a repeat of the same pair with the same types is
 // duplicate_row, not a conflict) and the overlapping types.
+// A row whose Data Types cell is bad_type chooses nothing anyone can tell,
+// so it conflicts with no row: its own error is what to fix.
 func (s *shape) conflicts(rows []handover.PlanRow, i int) (lines []int, overlap handover.TypeSet, allTypes bool) {
 	p, _ := candidate(rows[i])
 	allTypes = rows[i].Types.All()
+	if hasCode(rows[i], handover.BadType) {
+		return nil, 0, allTypes
+	}
 	for _, j := range s.rowsOf[p.From] {
 		q, _ := candidate(rows[j])
-		if j == i || (q == p && rows[j].Types.Equal(rows[i].Types)) {
+		if j == i || (q == p && rows[j].Types.Equal(rows[i].Types)) || hasCode(rows[j], handover.BadType) {
 			continue
 		}
 		if o := rows[i].Types.Overlap(rows[j].Types); o != 0 {
@@ -68,6 +73,11 @@ func (s *shape) checkFan(rows []handover.PlanRow, i int, p handover.Pair) {
 			"%s %d receives data from %d different users (%s): overwritten data such as schedules can come from only one source; keep one of these rows and hand the others over in later files",
 			toColumn, p.To, n, rowList(s.byTarget[p.To]))
 	}
+}
+
+// hasCode reports whether a row has an issue with code.
+func hasCode(r handover.PlanRow, code handover.Code) bool {
+	return slices.ContainsFunc(r.Issues, func(i handover.Issue) bool { return i.Code == code })
 }
 
 // typedPair is a pair with the data types it hands over: the identity of

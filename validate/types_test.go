@@ -40,6 +40,8 @@ func TestValidateTypes(t *testing.T) {
 				", separated by , ; or |, or only exclusions such as -schedules (empty means every type)"},
 		{name: "bad_type mix", rows: [][3]string{{"13", "11", "contacts, -schedules"}},
 			want: [][]handover.Code{{handover.BadType}}},
+		{name: "bad_type conflicts with no other row", rows: [][3]string{{"13", "11", "contacts"}, {"13", "12", "calendars"}},
+			want: [][]handover.Code{{}, {handover.BadType}}},
 		{name: "bad_type with a bad ID too", rows: [][3]string{{"x", "11", "nope"}},
 			want: [][]handover.Code{{handover.BadID, handover.BadType}}},
 		{name: "split with disjoint types", rows: [][3]string{{"13", "11", "contacts, evaluations"}, {"13", "12", "schedules|work shifts"}},
