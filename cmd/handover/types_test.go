@@ -264,3 +264,23 @@ func TestLeftBehind(t *testing.T) {
 		t.Errorf("the text preview does not say what stays:\n%s", text)
 	}
 }
+
+// TestSplitPromptSaysWhatStays: the confirmation of a run that leaves rows
+// with their sources says how many, and answering no changes nothing.
+func TestSplitPromptSaysWhatStays(t *testing.T) {
+	f := newFixture(t, "sqlite", 60, 7)
+	people := f.path("people.csv")
+	splitSheet(t, f, people)
+	dump := f.dump(t)
+	master, tty := sigPTY(t)
+	if _, err := master.WriteString("no\n"); err != nil {
+		t.Fatal(err)
+	}
+	r := f.cli(t, tty, "run", people)
+	if r.code != 2 || !strings.Contains(r.stderr, "rows of data types no row chooses will stay with their sources.") {
+		t.Errorf("the prompt of a split run:\n%s", r)
+	}
+	if diff := cmp.Diff(dump, f.dump(t)); diff != "" {
+		t.Errorf("answering no changed the database:\n%s", diff)
+	}
+}
