@@ -3,6 +3,7 @@ package handover
 import (
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode"
 )
@@ -43,6 +44,9 @@ func (s TypeSet) bits() TypeSet {
 	}
 	return s & allTypes
 }
+
+// Len returns how many data types the set holds.
+func (s TypeSet) Len() int { return bits.OnesCount32(uint32(s.bits())) }
 
 // All reports whether the set holds every data type.
 func (s TypeSet) All() bool { return s.normal() == 0 }

@@ -12,7 +12,7 @@ import (
 
 var conformTypes = []conformCase{
 	{"SplitRunAndUndo", func(t *testing.T, db *DB) { confSplit(t, db, 0) }},
-	{"SplitOnePairPerChunk", func(t *testing.T, db *DB) { confSplit(t, db, 1) }},
+	{"SplitSmallChunks", func(t *testing.T, db *DB) { confSplit(t, db, 1) }},
 	{"RemainingTypesLater", confRemainingTypes},
 	{"PredictStays", confPredictStays},
 	{"TransferredPerType", confTransferredPerType},
@@ -269,4 +269,40 @@ func confTransferredPerType(t *testing.T, db *DB) {
 	check("two jobs", fmt.Sprintf("job %d: %s", first.ID, qmTypes.Names()), fmt.Sprintf("job %d: %s", second.ID, rest))
 	mustUndo(t, db, first)
 	check("the first undone", fmt.Sprintf("job %d: %s", second.ID, rest))
+}
+
+// TestChunkEnd: a chunk holds ChunkSize pairs' worth of data types, so a
+// split leaver's rows take the room of one pair.
+func TestChunkEnd(t *testing.T) {
+	half := handover.TypesOf("contacts", "evaluations", "evaluation_comments", "contact_goals", "storage_files", "audit_events", "requests")
+	pairs := func(types ...handover.TypeSet) []chunkPair {
+		out := make([]chunkPair, len(types))
+		for i, s := range types {
+			out[i] = chunkPair{ID: int64(i + 1), Types: s}
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		pending []chunkPair
+		size    int
+		want    []int // chunk ends
+	}{
+		{"every type: size pairs", pairs(0, 0, 0, 0, 0), 2, []int{2, 4, 5}},
+		{"half the types: twice the pairs", pairs(half, half, half, half, half), 2, []int{4, 5}},
+		{"one type of fourteen", pairs(handover.TypesOf("schedules"), handover.TypesOf("schedules"), 0), 1, []int{3}},
+		{"chunks of one pair", pairs(half, 0, half), 1, []int{2, 3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []int
+			for start := 0; start < len(tt.pending); {
+				start = chunkEnd(tt.pending, start, tt.size)
+				got = append(got, start)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("chunk ends (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -26,18 +26,30 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 		return handover.Result{}, err
 	}
 	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
-	size := max(db.ChunkSize, 1)
-	for start := 0; start < len(pending); start += size {
-		end := min(start+size, len(pending))
+	for start := 0; start < len(pending); {
+		end := chunkEnd(pending, start, max(db.ChunkSize, 1))
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
+		start = end
 	}
 	if _, err := db.finishJob(ctx, job.ID); err != nil {
 		return handover.Result{}, err
 	}
 	return db.result(ctx, job.ID)
+}
+
+// chunkEnd returns where the chunk beginning at start ends: after size
+// pairs' worth of data types, a pair that chose only some types counting
+// as that fraction of a pair.
+func chunkEnd(pending []chunkPair, start, size int) int {
+	budget, end := size*len(handover.Catalog), start
+	for end < len(pending) && budget > 0 {
+		budget -= pending[end].Types.Len()
+		end++
+	}
+	return end
 }
 
 // executor applies chunks of one job.
