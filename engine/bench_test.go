@@ -47,11 +47,19 @@ func benchScale(tb testing.TB) float64 {
 type benchW struct {
 	backend, dsn string
 	info         sample.Info
+	sums         map[string]string // the seeded tables' checksums
 }
 
 // mustBuildW seeds W at scale into a fresh database on backend and closes
 // it, logging how long that took.
 func mustBuildW(b *testing.B, backend string, scale float64) benchW {
+	b.Helper()
+	return mustBuild(b, backend, sample.Workload(scale))
+}
+
+// mustBuild seeds the sample o into a fresh database on backend, records
+// its checksums and closes it.
+func mustBuild(b *testing.B, backend string, o sample.Options) benchW {
 	b.Helper()
 	dsn := MustCreateDSN(b, backend)
 	db, err := Open(context.Background(), dsn)
@@ -59,21 +67,21 @@ func mustBuildW(b *testing.B, backend string, scale float64) benchW {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	info, err := sample.Build(context.Background(), db, sample.Workload(scale))
+	info, err := sample.Build(context.Background(), db, o)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%s: W at scale %g: %d users, %d pairs, %d rows seeded in %.1fs",
-		backend, scale, info.Users, len(info.HeavyPairs()), info.Rows, time.Since(start).Seconds())
+	b.Logf("%s: %d users, %d rows seeded in %.1fs", backend, info.Users, info.Rows, time.Since(start).Seconds())
 	if backend == "postgres" { // as a live database is: hint bits set, visibility map current
 		if _, err := db.SQL().Exec(`VACUUM`); err != nil {
 			b.Fatal(err)
 		}
 	}
+	sums := MustChecksums(b, db)
 	if err := db.Close(); err != nil {
 		b.Fatal(err)
 	}
-	return benchW{backend: backend, dsn: dsn, info: info}
+	return benchW{backend: backend, dsn: dsn, info: info, sums: sums}
 }
 
 // mustOpen opens dsn for a benchmark and closes it when the benchmark ends.
@@ -125,7 +133,7 @@ func BenchmarkHandoverW(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			var best handoverRun
 			for range b.N {
-				best = best.keepBest(benchHandoverOnce(b, w))
+				best = best.keepBest(benchHandoverOnce(b, w, w.info.HeavyPairs()))
 			}
 			best.report(b)
 		})
@@ -138,8 +146,11 @@ func BenchmarkHandoverW(b *testing.B) {
 type handoverRun struct {
 	engine, baseline       time.Duration
 	engineCPU, baselineCPU float64
-	moved, overwritten     int64
-	heapMB, rssMB          float64
+	// undo and undoCPU are the undo of the engine's run, on its copy.
+	undo               time.Duration
+	undoCPU            float64
+	moved, overwritten int64
+	heapMB, rssMB      float64
 }
 
 // keepBest keeps the shorter time of each side and the larger memory peak.
@@ -149,6 +160,7 @@ func (r handoverRun) keepBest(n handoverRun) handoverRun {
 	}
 	r.engine, r.baseline = min(r.engine, n.engine), min(r.baseline, n.baseline)
 	r.engineCPU, r.baselineCPU = min(r.engineCPU, n.engineCPU), min(r.baselineCPU, n.baselineCPU)
+	r.undo, r.undoCPU = min(r.undo, n.undo), min(r.undoCPU, n.undoCPU)
 	r.heapMB, r.rssMB = max(r.heapMB, n.heapMB), max(r.rssMB, n.rssMB)
 	return r
 }
@@ -160,6 +172,9 @@ func (r handoverRun) report(b *testing.B) {
 	b.ReportMetric(r.engineCPU, "engine-cpu-s")
 	b.ReportMetric(r.baselineCPU, "baseline-cpu-s")
 	b.ReportMetric(r.engineCPU/r.baselineCPU, "cpu-ratio")
+	b.ReportMetric(r.undo.Seconds(), "undo-s")
+	b.ReportMetric(r.undo.Seconds()/r.engine.Seconds(), "undo/run")
+	b.ReportMetric(r.undoCPU/r.engineCPU, "undo/run-cpu")
 	b.ReportMetric(float64(r.moved)/r.engine.Seconds(), "rows/s")
 	b.ReportMetric(float64(r.moved), "moved")
 	b.ReportMetric(float64(r.overwritten), "overwritten")
@@ -167,15 +182,16 @@ func (r handoverRun) report(b *testing.B) {
 	b.ReportMetric(r.rssMB, "peak-rss-MB")
 }
 
-// benchHandoverOnce measures one engine run and one baseline run of w, each
-// on a fresh copy, and checks that they end identical and that the preview
-// predicted what the engine moved.
-func benchHandoverOnce(b *testing.B, w benchW) handoverRun {
+// benchHandoverOnce measures one engine run of pairs and one baseline run,
+// each on a fresh copy of w, checks that they end identical and that the
+// preview predicted what the engine moved, then measures the undo of the
+// engine's job and checks that it restored the copy.
+func benchHandoverOnce(b *testing.B, w benchW, pairs []handover.Pair) handoverRun {
 	b.StopTimer()
 	defer b.StartTimer()
 	engineDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	baseDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
-	plan := benchPlan(b, engineDB, w.info, w.info.HeavyPairs())
+	plan := benchPlan(b, engineDB, w.info, pairs)
 	if err := engineDB.Predict(context.Background(), plan); err != nil {
 		b.Fatal(err)
 	}
@@ -185,18 +201,24 @@ func benchHandoverOnce(b *testing.B, w benchW) handoverRun {
 	var r handoverRun
 	cpu := cpuSeconds(b, engineDB)
 	b.StartTimer()
-	r.engine, r.moved, r.overwritten = mustRunEngine(b, engineDB, plan)
+	var job handover.Job
+	r.engine, job, r.moved, r.overwritten = mustRunEngine(b, engineDB, plan)
 	b.StopTimer()
 	r.engineCPU = cpuSeconds(b, engineDB) - cpu
 	r.heapMB, r.rssMB = mem()
 	settle(b, w.backend)
 	cpu = cpuSeconds(b, baseDB)
-	r.baseline = mustRunBaseline(b, baseDB, w.info.HeavyPairs())
+	r.baseline = mustRunBaseline(b, baseDB, pairs)
 	r.baselineCPU = cpuSeconds(b, baseDB) - cpu
 	mustMatch(b, engineDB, baseDB)
 	if rows, over := predicted(plan); rows != r.moved || over != r.overwritten {
 		b.Errorf("preview predicted %d rows moved and %d overwritten; the run moved %d and overwrote %d", rows, over, r.moved, r.overwritten)
 	}
+	settle(b, w.backend)
+	cpu = cpuSeconds(b, engineDB)
+	r.undo = mustUndoEngine(b, engineDB, plan.Operator, job)
+	r.undoCPU = cpuSeconds(b, engineDB) - cpu
+	mustMatchChecksums(b, engineDB, w.sums)
 	return r
 }
 
@@ -220,9 +242,9 @@ func settle(b *testing.B, backend string) {
 }
 
 // mustRunEngine records and executes plan as the run command would, and
-// returns how long that took and the rows the ledger says moved and were
-// overwritten.
-func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, int64, int64) {
+// returns how long that took, the job, and the rows the ledger says moved
+// and were overwritten.
+func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, handover.Job, int64, int64) {
 	b.Helper()
 	ctx := context.Background()
 	g, err := db.LockTenant(ctx, plan.Operator, "run")
@@ -248,7 +270,36 @@ func mustRunEngine(b *testing.B, db *DB, plan *handover.Plan) (time.Duration, in
 	if err := row.Scan(&moved, &overwritten); err != nil {
 		b.Fatal(err)
 	}
-	return elapsed, moved, overwritten
+	return elapsed, job, moved, overwritten
+}
+
+// mustUndoEngine undoes job as the undo command would and returns how long
+// that took.
+func mustUndoEngine(b *testing.B, db *DB, op handover.User, job handover.Job) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	g, err := db.LockTenant(ctx, op, "undo")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Release()
+	start := time.Now()
+	job, err = db.Job(ctx, op.TenantID, job.ID) // as run left it
+	if err != nil {
+		b.Fatal(err)
+	}
+	undo, err := db.CreateUndoJob(ctx, op, job)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := db.ExecuteUndo(ctx, g, undo, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Failed > 0 || res.Done != job.Pairs {
+		b.Fatalf("undo: %d pairs done, %d failed of %d", res.Done, res.Failed, job.Pairs)
+	}
+	return time.Since(start)
 }
 
 // mustRunBaseline is the best a DBA could do by hand: in one transaction,
@@ -300,6 +351,17 @@ func baselineSQL(backend string, pairs []handover.Pair) []string {
 		qs = append(qs, `DROP TABLE temp.bench_pairs`)
 	}
 	return qs
+}
+
+// mustMatchChecksums fails unless db holds the directory and data whose
+// checksums are sums (an undo's end state against the seeded copy).
+func mustMatchChecksums(b *testing.B, db *DB, sums map[string]string) {
+	b.Helper()
+	for table, sum := range MustChecksums(b, db) {
+		if sums[table] != sum {
+			b.Errorf("%s differs from the seeded database after the undo", table)
+		}
+	}
 }
 
 // mustMatch fails unless a and b hold the same directory and data.
@@ -578,11 +640,11 @@ func benchSplitOnce(b *testing.B, w benchW) (unsplit, split time.Duration, rows 
 	}
 	settle(b, w.backend)
 	b.StartTimer()
-	unsplit, movedWhole, _ := mustRunEngine(b, whole, plain)
+	unsplit, _, movedWhole, _ := mustRunEngine(b, whole, plain)
 	b.StopTimer()
 	settle(b, w.backend)
 	b.StartTimer()
-	split, movedParts, over := mustRunEngine(b, parts, halved)
+	split, _, movedParts, over := mustRunEngine(b, parts, halved)
 	b.StopTimer()
 	if movedWhole != movedParts {
 		b.Errorf("unsplit moved %d rows, split %d: the same sources' rows should move", movedWhole, movedParts)

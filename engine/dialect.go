@@ -41,6 +41,9 @@ type dialect interface {
 	// parameter", and the parameter for ids.
 	idsIn(col string) string
 	idsArg(ids []int64) any
+	// journalKeys returns the join that expands the keys a journal entry
+	// (alias m) holds into rows, and the expression of one key.
+	journalKeys(m string) (join, key string)
 	// chunk returns the statements that make the pairs of a chunk the
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
@@ -149,6 +152,10 @@ func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
 func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
 func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
 
+func (postgresDialect) journalKeys(m string) (join, key string) {
+	return "CROSS JOIN LATERAL unnest(" + m + ".ids) AS x(k)", "x.k"
+}
+
 func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
 	for i, p := range pairs {
@@ -227,6 +234,10 @@ func (sqliteDialect) txSetup(context.Context, *sqlx.Tx) error    { return nil }
 func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
 
 func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+
+func (sqliteDialect) journalKeys(m string) (join, key string) {
+	return "CROSS JOIN json_each(" + m + ".ids) AS x", "x.value"
+}
 
 func (sqliteDialect) idsArg(ids []int64) any {
 	var b strings.Builder

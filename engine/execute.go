@@ -160,23 +160,28 @@ func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, c chunkSQL, pairs [
 
 // report tells onPair how each pair of a finished chunk ended.
 func (x executor) report(ctx context.Context, pairs []chunkPair) error {
-	if x.onPair == nil {
-		return nil
-	}
 	ids := make([]int64, len(pairs))
 	for i, p := range pairs {
 		ids[i] = p.ID
 	}
+	return x.db.reportPairs(ctx, ids, x.onPair)
+}
+
+// reportPairs tells onPair, if set, how each pair of ids ended.
+func (db *DB) reportPairs(ctx context.Context, ids []int64, onPair func(handover.JobPair)) error {
+	if onPair == nil || len(ids) == 0 {
+		return nil
+	}
 	var recs []handover.JobPair
-	err := retry(ctx, x.db, func() (err error) {
-		recs, err = x.db.pairsWhere(ctx, x.db.dialect.idsIn("p.id"), x.db.dialect.idsArg(ids))
+	err := retry(ctx, db, func() (err error) {
+		recs, err = db.pairsWhere(ctx, db.dialect.idsIn("p.id"), db.dialect.idsArg(ids))
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	for _, r := range recs {
-		x.onPair(r)
+		onPair(r)
 	}
 	return nil
 }

@@ -14,6 +14,8 @@ var (
 	MustChecksums  = mustChecksums
 	MustCopyDB     = mustCopyDB
 	MustCountingDB = mustCountingDB
+	// MustStatementCounter counts statements and those with parameters.
+	MustStatementCounter = mustStatementCounter
 )
 
 // PGEnv names the variable holding the test PostgreSQL server's DSN.

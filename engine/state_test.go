@@ -17,10 +17,13 @@ import (
 
 var statePairs = []handover.Pair{{From: 10, To: 12}, {From: 14, To: 16}, {From: 18, To: 20}, {From: 22, To: 24}}
 
-// interruptedUndo starts an undo of target and stops it after its first
-// pair, as a kill would: the job is left interrupted with one pair undone.
+// interruptedUndo starts an undo of target in chunks of one pair and stops
+// it after its first, as a kill would: the job is left interrupted with one
+// pair undone.
 func interruptedUndo(t *testing.T, db *DB, target handover.Job) handover.Job {
 	t.Helper()
+	defer func(n int) { db.ChunkSize = n }(db.ChunkSize)
+	db.ChunkSize = 1
 	op := jobOperator(t, db, 1)
 	target, err := db.Job(context.Background(), 1, target.ID)
 	if err != nil {

@@ -283,13 +283,24 @@ func pgDBName(tb testing.TB, dsn string) string {
 // batched (a constant number of queries, not one per row).
 func mustCountingDB(tb testing.TB, db *DB) (*DB, *atomic.Int64) {
 	tb.Helper()
+	counted, c := mustStatementCounter(tb, db)
+	return counted, &c.Statements
+}
+
+// StatementCounts counts the statements a DB sent, and how many of them had
+// parameters (lib/pq makes two round trips for those, one for the rest).
+type StatementCounts struct{ Statements, WithArgs atomic.Int64 }
+
+// mustStatementCounter is mustCountingDB with parameters counted too.
+func mustStatementCounter(tb testing.TB, db *DB) (*DB, *StatementCounts) {
+	tb.Helper()
 	probe, err := sql.Open(db.dialect.driver(), "")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	drv := probe.Driver()
 	probe.Close()
-	n := new(atomic.Int64)
+	n := new(StatementCounts)
 	raw := sql.OpenDB(countingConnector{dsn: db.dialect.connString(db.DSN), drv: drv, n: n})
 	counted := *db
 	counted.db = sqlx.NewDb(raw, db.dialect.driver())
@@ -297,13 +308,12 @@ func mustCountingDB(tb testing.TB, db *DB) (*DB, *atomic.Int64) {
 	return &counted, n
 }
 
-// countingConnector opens connections that count statements. Its
-// connections offer only Prepare, so database/sql prepares every query
-// and Prepare sees them all.
+// countingConnector opens connections that count statements: those the
+// driver runs directly and those database/sql prepares.
 type countingConnector struct {
 	dsn string
 	drv driver.Driver
-	n   *atomic.Int64
+	n   *StatementCounts
 }
 
 func (c countingConnector) Connect(context.Context) (driver.Conn, error) {
@@ -318,10 +328,48 @@ func (c countingConnector) Driver() driver.Driver { return c.drv }
 
 type countingConn struct {
 	driver.Conn
-	n *atomic.Int64
+	n *StatementCounts
 }
 
 func (c countingConn) Prepare(q string) (driver.Stmt, error) {
-	c.n.Add(1)
-	return c.Conn.Prepare(q)
+	st, err := c.Conn.Prepare(q)
+	if err == nil {
+		c.n.add(st.NumInput())
+	}
+	return st, err
+}
+
+func (n *StatementCounts) add(args int) {
+	n.Statements.Add(1)
+	if args > 0 {
+		n.WithArgs.Add(1)
+	}
+}
+
+// ExecContext counts a statement the driver runs without preparing it.
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip // database/sql prepares it: Prepare counts it
+	}
+	c.n.add(len(args))
+	return e.ExecContext(ctx, q, args)
+}
+
+// QueryContext counts a query the driver runs without preparing it.
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	qc, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.n.add(len(args))
+	return qc.QueryContext(ctx, q, args)
+}
+
+// BeginTx passes the isolation level on (PostgreSQL runs REPEATABLE READ).
+func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
 }

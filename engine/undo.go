@@ -130,10 +130,11 @@ type undoPending struct {
 	To   int64 `db:"to_id"`
 }
 
-// ExecuteUndo restores each pending pair of an undo job in its own
-// transaction. A pair that cannot be restored as it was (its rows changed
-// since the run, it was undone already, its journal was pruned) is not
-// undone: it is recorded failed with the reason and the rest go on.
+// ExecuteUndo restores the pending pairs of an undo job, db.ChunkSize pairs
+// to a transaction (see undoChunk). A pair that cannot be restored as it
+// was (its rows changed since the run, it was undone already, its journal
+// was pruned) is not undone: it is recorded failed with the reason and the
+// rest go on.
 // g is the tenant's guard, which the caller holds.
 func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPair func(handover.JobPair)) (handover.Result, error) {
 	if err := g.covers(job); err != nil {
@@ -144,22 +145,18 @@ func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPai
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
-	for _, p := range pending {
-		if err := db.undoOne(ctx, g, job.ID, p); err != nil {
+	size := max(db.ChunkSize, 1)
+	for start := 0; start < len(pending); start += size {
+		if err := db.undoChunk(ctx, g, job.ID, pending[start:min(start+size, len(pending))], onPair); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
-		if onPair != nil {
-			recs, err := db.pairsWhere(ctx, "p.id = ?", p.ID)
-			if err != nil {
-				return handover.Result{}, err
-			}
-			for _, r := range recs {
-				onPair(r)
-			}
-		}
 	}
-	return db.finishUndo(ctx, job)
+	res, err := db.finishUndo(ctx, job)
+	if err != nil {
+		db.markInterrupted(job.ID) // stopped between its last pair and its end
+	}
+	return res, err
 }
 
 // undoOne restores one pair, or records why it could not; only errors

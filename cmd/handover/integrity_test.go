@@ -54,6 +54,7 @@ func TestSkipInvalidRunsTheValidRepeat(t *testing.T) {
 func TestKilledUndoThenUndoAgain(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		d := jobSeed(t, backend, 1000)
+		d.env = []string{"HANDOVER_CHUNK_SIZE=5"} // undo, like run, commits a chunk at a time
 		pairs := jobPairing(d.people(1), 0, 150)
 		before := d.dump()
 		file := d.writePairs("p.csv", pairs)

@@ -1,0 +1,429 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"handover"
+)
+
+// Undo restores a chunk of pairs at a time with set-based statements, as a
+// run moves them: per data type and owner column one query checks every
+// pair's journaled rows (still the target's, not edited) and one UPDATE
+// moves them back. A pair that drifted is found by that check, recorded not
+// undone, and the chunk is tried again without it, so the rest restore in
+// bulk. A chunk failing for any other reason is restored pair by pair
+// (undoOne), which isolates the pair at fault.
+
+// errDrifted rolls back a chunk in which some pairs drifted.
+var errDrifted = errors.New("some pairs of the chunk cannot be undone")
+
+// undoChunk restores pairs (at most one chunk) of undo job undoJob. Only
+// errors that stop the whole job are returned.
+func (db *DB) undoChunk(ctx context.Context, g *Guard, undoJob int64, pairs []undoPending, onPair func(handover.JobPair)) error {
+	for len(pairs) > 0 {
+		var drifted map[int64]string
+		err := retry(ctx, db, func() error {
+			if err := db.hold(ctx, g, undoJob); err != nil {
+				return err
+			}
+			return db.withTx(ctx, func(tx *sqlx.Tx) (err error) {
+				drifted, err = db.undoSet(ctx, tx, undoJob, pairs)
+				if err == nil && len(drifted) > 0 {
+					return errDrifted
+				}
+				return err
+			})
+		})
+		switch {
+		case err == nil:
+			return db.reportPairs(ctx, undoIDs(pairs), onPair)
+		case errors.Is(err, errDrifted):
+			if pairs, err = db.recordDrifted(ctx, pairs, drifted, onPair); err != nil {
+				return err
+			}
+		case fatal(ctx, err):
+			return err
+		default:
+			return db.undoEach(ctx, g, undoJob, pairs, onPair)
+		}
+	}
+	return nil
+}
+
+// undoEach restores pairs one transaction each.
+func (db *DB) undoEach(ctx context.Context, g *Guard, undoJob int64, pairs []undoPending, onPair func(handover.JobPair)) error {
+	for _, p := range pairs {
+		if err := db.undoOne(ctx, g, undoJob, p); err != nil {
+			return err
+		}
+		if err := db.reportPairs(ctx, []int64{p.ID}, onPair); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordDrifted records the drifted pairs not undone and returns the rest.
+func (db *DB) recordDrifted(ctx context.Context, pairs []undoPending, drifted map[int64]string, onPair func(handover.JobPair)) ([]undoPending, error) {
+	var rest []undoPending
+	var failed []int64
+	for _, p := range pairs {
+		reason, ok := drifted[p.ID]
+		if !ok {
+			rest = append(rest, p)
+			continue
+		}
+		if err := db.recordNotUndone(ctx, p.ID, reason); err != nil {
+			return nil, err
+		}
+		failed = append(failed, p.ID)
+	}
+	return rest, db.reportPairs(ctx, failed, onPair)
+}
+
+func undoIDs(pairs []undoPending) []int64 {
+	ids := make([]int64, len(pairs))
+	for i, p := range pairs {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// undoSet restores pairs inside tx, or returns, by undo pair ID, why some
+// cannot be (having changed nothing worth keeping: the caller rolls back).
+func (db *DB) undoSet(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []undoPending) (map[int64]string, error) {
+	u, err := db.newSetUndoer(ctx, tx, undoJob, pairs)
+	if err != nil {
+		return nil, err
+	}
+	drifted, err := u.claimable(ctx)
+	if err != nil || len(drifted) > 0 {
+		return drifted, err
+	}
+	if drifted, err = u.check(ctx); err != nil || len(drifted) > 0 {
+		return drifted, err
+	}
+	return nil, u.restore(ctx)
+}
+
+// setUndoer restores the pairs of one chunk.
+type setUndoer struct {
+	db      *DB
+	tx      *sqlx.Tx
+	undoJob int64
+	pairs   []undoPending
+	byOrig  map[int64]undoPending
+	entries map[int64][]journalEntry // by the run's pair
+	c       chunkSQL                 // p(pair_id, src, dst): the run's pairs
+}
+
+func (db *DB) newSetUndoer(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []undoPending) (*setUndoer, error) {
+	u := &setUndoer{db: db, tx: tx, undoJob: undoJob, pairs: pairs, byOrig: map[int64]undoPending{}, entries: map[int64][]journalEntry{}}
+	chunk := make([]chunkPair, len(pairs))
+	for i, p := range pairs {
+		u.byOrig[p.Orig] = p
+		chunk[i] = chunkPair{ID: p.Orig, From: p.From, To: p.To}
+	}
+	setup, c := db.dialect.chunk(chunk)
+	if err := run(ctx, tx, setup); err != nil {
+		return nil, fmt.Errorf("prepare undo chunk: %w", err)
+	}
+	u.c = c
+	var rows []struct {
+		Pair int64 `db:"pair_id"`
+		journalEntry
+	}
+	q := `SELECT pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint FROM handover_moves WHERE ` + db.dialect.idsIn("pair_id")
+	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), db.dialect.idsArg(u.origIDs())); err != nil {
+		return nil, fmt.Errorf("read the journal of undo job %d: %w", undoJob, err)
+	}
+	for _, r := range rows {
+		u.entries[r.Pair] = append(u.entries[r.Pair], r.journalEntry)
+	}
+	return u, nil
+}
+
+func (u *setUndoer) origIDs() []int64 {
+	ids := make([]int64, len(u.pairs))
+	for i, p := range u.pairs {
+		ids[i] = p.Orig
+	}
+	return ids
+}
+
+// claimable finds the run's pairs that are not done (undone already, never
+// completed) or whose journal was pruned, with the reason claimForUndo
+// gives.
+func (u *setUndoer) claimable(ctx context.Context) (map[int64]string, error) {
+	var rows []struct {
+		ID     int64     `db:"id"`
+		Status string    `db:"status"`
+		Pruned timestamp `db:"pruned_at"`
+	}
+	q := `SELECT p.id, p.status, j.pruned_at FROM handover_pairs p JOIN handover_jobs j ON j.id = p.job_id WHERE ` + u.db.dialect.idsIn("p.id")
+	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), u.db.dialect.idsArg(u.origIDs())); err != nil {
+		return nil, fmt.Errorf("read the pairs to undo: %w", err)
+	}
+	drifted := map[int64]string{}
+	for _, r := range rows {
+		if r.Pruned.IsZero() && handover.PairStatus(r.Status) == handover.PairDone {
+			continue
+		}
+		var d *drift
+		if err := u.db.claimForUndo(ctx, u.tx, r.ID); !errors.As(err, &d) {
+			return nil, fmt.Errorf("pair %d is %s but could not say why it cannot be undone: %w", r.ID, r.Status, err)
+		}
+		drifted[u.byOrig[r.ID].ID] = d.reason
+	}
+	return drifted, nil
+}
+
+// ownedRows is what one check query found of a pair's journaled rows: how many
+// the target still owns and their fingerprint.
+type ownedRows struct {
+	Pair        int64 `db:"pair_id"`
+	N           int64 `db:"n"`
+	Fingerprint int64 `db:"fp"`
+}
+
+// check finds every pair's drift without changing anything, with the
+// reasons undoer.check gives one pair.
+func (u *setUndoer) check(ctx context.Context) (map[int64]string, error) {
+	reasons := map[int64][]string{}
+	for orig, es := range u.entries {
+		for _, e := range es {
+			if _, _, err := e.owner(); err != nil {
+				reasons[orig] = []string{err.Error()}
+				delete(u.entries, orig) // nothing else of it is checked or changed
+				break
+			}
+		}
+	}
+	for _, t := range handover.Catalog {
+		for _, col := range t.Owners {
+			found, err := u.owned(ctx, t, col)
+			if err != nil {
+				return nil, err
+			}
+			for orig, es := range u.entries {
+				if e, ok := entryOf(es, t.Table, col); ok && e.IDs != nil {
+					if r := editedReason(t, col, e, found[orig], u.byOrig[orig].To); r != "" {
+						reasons[orig] = append(reasons[orig], r)
+					}
+				}
+			}
+		}
+	}
+	for _, t := range handover.Catalog {
+		if t.Mode == handover.Overwrite {
+			if err := u.checkOverwrite(ctx, t, reasons); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return u.byUndoPair(reasons), nil
+}
+
+func (u *setUndoer) byUndoPair(reasons map[int64][]string) map[int64]string {
+	drifted := map[int64]string{}
+	for orig, rs := range reasons {
+		drifted[u.byOrig[orig].ID] = strings.Join(rs, "; ")
+	}
+	return drifted
+}
+
+// entryOf returns the journal entry of table's col among es.
+func entryOf(es []journalEntry, table, col string) (journalEntry, bool) {
+	i := slices.IndexFunc(es, func(e journalEntry) bool { return e.Type == table && e.Column == col })
+	if i < 0 {
+		return journalEntry{}, false
+	}
+	return es[i], true
+}
+
+// editedReason says why entry e cannot be put back, given what the target
+// dst still owns of its rows; "" when it can.
+func editedReason(t handover.DataType, col string, e journalEntry, now ownedRows, dst int64) string {
+	switch {
+	case now.N != e.Moved:
+		return fmt.Sprintf("%s: %d of the %d rows moved (%s) are no longer owned by user %d (moved again or deleted since)", t.Table, e.Moved-now.N, e.Moved, col, dst)
+	case e.Fingerprint != nil && now.Fingerprint != *e.Fingerprint:
+		return fmt.Sprintf("%s: rows moved (%s) were edited since the run", t.Table, col)
+	}
+	return ""
+}
+
+// keys is the relation e(pair_id, src, dst, k): the keys each pair of the
+// chunk journaled for t's col, appended to the chunk's WITH clause.
+func (u *setUndoer) keys(t handover.DataType, col string) (string, []any) {
+	join, key := u.db.dialect.journalKeys("m")
+	with := fmt.Sprintf(`%s, e AS (SELECT p.pair_id, p.src, p.dst, %s AS k FROM p
+JOIN handover_moves m ON m.pair_id = p.pair_id AND m.data_type = ? AND m.owner_column = ? %s)`, u.c.with, key, join)
+	return with, u.c.argsWith(t.Table, col)
+}
+
+// owned counts, per pair, the journaled rows of t's col the target still
+// owns, and sums their fingerprints.
+func (u *setUndoer) owned(ctx context.Context, t handover.DataType, col string) (map[int64]ownedRows, error) {
+	with, args := u.keys(t, col)
+	q := fmt.Sprintf(`%s SELECT e.pair_id, count(*) AS n, %s AS fp FROM e JOIN %s t ON t.%s = e.k AND t.%s = e.dst GROUP BY e.pair_id`,
+		with, fingerprintSum(u.db.dialect, t, "t"), t.Table, t.Key(), col)
+	var rows []ownedRows
+	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("check %s.%s: %w", t.Table, col, err)
+	}
+	found := make(map[int64]ownedRows, len(rows))
+	for _, r := range rows {
+		found[r.Pair] = r
+	}
+	return found, nil
+}
+
+// checkOverwrite adds the reasons an overwrite type cannot be put back: the
+// target owns other rows than it was given, or the source has new ones.
+func (u *setUndoer) checkOverwrite(ctx context.Context, t handover.DataType, reasons map[int64][]string) error {
+	moved := map[int64]int64{}
+	var ids []int64
+	for orig, es := range u.entries {
+		for _, e := range es {
+			if e.Type == t.Table && e.Column != "" {
+				moved[orig] += e.Moved
+			}
+		}
+		if moved[orig] > 0 {
+			ids = append(ids, orig)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	owner := t.Owners[0]
+	q := fmt.Sprintf(`%s SELECT p.pair_id, (SELECT count(*) FROM %s x WHERE x.%s = p.dst) AS at_dst, (SELECT count(*) FROM %s x WHERE x.%s = p.src) AS at_src
+FROM p WHERE %s`, u.c.with, t.Table, owner, t.Table, owner, u.db.dialect.idsIn("p.pair_id"))
+	var rows []struct {
+		Pair  int64 `db:"pair_id"`
+		AtDst int64 `db:"at_dst"`
+		AtSrc int64 `db:"at_src"`
+	}
+	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), u.c.argsWith(u.db.dialect.idsArg(ids))...); err != nil {
+		return fmt.Errorf("check overwritten %s: %w", t.Table, err)
+	}
+	for _, r := range rows {
+		p := u.byOrig[r.Pair]
+		switch {
+		case r.AtDst != moved[r.Pair]:
+			reasons[r.Pair] = append(reasons[r.Pair], fmt.Sprintf("%s: user %d now has %d rows where the run gave %d", t.Table, p.To, r.AtDst, moved[r.Pair]))
+		case r.AtSrc != 0:
+			reasons[r.Pair] = append(reasons[r.Pair], fmt.Sprintf("%s: user %d has %d new rows since the run", t.Table, p.From, r.AtSrc))
+		}
+	}
+	return nil
+}
+
+// restore claims the run's pairs, moves every journaled row back and puts
+// overwritten rows back, type by type in catalog order (the lock order of
+// runs), reactivates deactivated sources, and records the undo pairs done
+// with the counts they restored.
+func (u *setUndoer) restore(ctx context.Context) error {
+	d, ids := u.db.dialect, u.origIDs()
+	if err := u.setStatus(ctx, ids, handover.PairDone, handover.PairUndone, ""); err != nil {
+		return err
+	}
+	for _, t := range handover.Catalog {
+		for _, col := range t.Owners {
+			if err := u.moveBack(ctx, t, col); err != nil {
+				return err
+			}
+		}
+		if t.Mode == handover.Overwrite {
+			if err := u.restoreArchive(ctx, t, ids); err != nil {
+				return err
+			}
+		}
+	}
+	if err := u.reactivate(ctx); err != nil {
+		return err
+	}
+	q := journalInsert + ` SELECT ?, u.id, m.data_type, m.owner_column, m.moved, m.overwritten, NULL, NULL
+FROM handover_moves m JOIN handover_pairs u ON u.undo_of = m.pair_id AND u.job_id = ? WHERE ` + d.idsIn("m.pair_id")
+	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob, u.undoJob, d.idsArg(ids)); err != nil {
+		return fmt.Errorf("record undo counts: %w", err)
+	}
+	return u.setStatus(ctx, undoIDs(u.pairs), handover.PairPending, handover.PairDone, stamp(u.db.Now()))
+}
+
+// setStatus moves every pair of ids from status from to to (setting done_at
+// when done is not ""), and fails unless each was in status from.
+func (u *setUndoer) setStatus(ctx context.Context, ids []int64, from, to handover.PairStatus, done string) error {
+	d := u.db.dialect
+	set, args := `status = ?`, []any{to}
+	if done != "" {
+		set, args = set+`, done_at = ?`, append(args, done)
+	}
+	q := `UPDATE handover_pairs SET ` + set + ` WHERE status = ? AND ` + d.idsIn("id")
+	res, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), append(args, from, d.idsArg(ids))...)
+	if err != nil {
+		return fmt.Errorf("set pairs %s: %w", to, err)
+	}
+	if n, _ := res.RowsAffected(); n != int64(len(ids)) {
+		return fmt.Errorf("set pairs %s: %d of %d pairs were still %s: another job changed them", to, n, len(ids), from)
+	}
+	return nil
+}
+
+// moveBack gives the source back every row of t's col the chunk's pairs
+// journaled.
+func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col string) error {
+	var want int64
+	for _, es := range u.entries {
+		if e, ok := entryOf(es, t.Table, col); ok && e.IDs != nil {
+			want += e.Moved
+		}
+	}
+	if want == 0 {
+		return nil
+	}
+	with, args := u.keys(t, col)
+	q := fmt.Sprintf(`%s UPDATE %s SET %s = e.src FROM e WHERE %s.%s = e.k AND %s.%s = e.dst`, with, t.Table, col, t.Table, t.Key(), t.Table, col)
+	res, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), args...)
+	if err != nil {
+		return fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
+	}
+	if n, _ := res.RowsAffected(); n != want {
+		return fmt.Errorf("move %s.%s back: %d rows where the journal has %d: %s changed while undoing", t.Table, col, n, want, t.Table)
+	}
+	return nil
+}
+
+func (u *setUndoer) restoreArchive(ctx context.Context, t handover.DataType, ids []int64) error {
+	d, cols := u.db.dialect, columnList(t, "")
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s WHERE %s`, t.Table, cols, cols, archiveTable(t), d.idsIn("pair_id"))
+	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), d.idsArg(ids)); err != nil {
+		return fmt.Errorf("restore overwritten %s: %w", t.Table, err)
+	}
+	q = fmt.Sprintf(`DELETE FROM %s WHERE %s`, archiveTable(t), d.idsIn("pair_id"))
+	_, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), d.idsArg(ids))
+	return err
+}
+
+// reactivate turns the sources the run deactivated back on.
+func (u *setUndoer) reactivate(ctx context.Context) error {
+	var srcs []int64
+	for orig, es := range u.entries {
+		if _, ok := entryOf(es, deactivationType, deactivationMark); ok {
+			srcs = append(srcs, u.byOrig[orig].From)
+		}
+	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	d := u.db.dialect
+	_, err := u.tx.ExecContext(ctx, u.tx.Rebind(`UPDATE users SET active = ? WHERE `+d.idsIn("id")), true, d.idsArg(srcs))
+	return err
+}
