@@ -139,7 +139,7 @@ func (s *TypeSet) UnmarshalJSON(b []byte) error {
 }
 
 // TypeList lists the names a Data Types cell accepts, for messages:
-// "contacts, evaluations, … (or their labels, such as "Work shifts")".
+// "contacts, evaluations, … (or their labels, such as "Contacts (recordings)")".
 func TypeList() string {
 	tables := make([]string, len(Catalog))
 	for i, t := range Catalog {
