@@ -84,7 +84,7 @@ func TestSplitPreviewGolden(t *testing.T) {
 	}
 }
 
-// applyTyped returns the ownership PRODUCT.md promises after the typed
+// applyTyped returns the ownership the product promises after the typed
 // pairs ran on o: apply, type by type, for the types each pair chose.
 func (o ownership) applyTyped(pairs []typedPair) ownership {
 	out := o.clone()
