@@ -70,6 +70,11 @@ func (s TypeSet) Union(o TypeSet) TypeSet { return (s.bits() | o.bits()).normal(
 // Without returns the types of s that o does not hold, as explicit bits.
 func (s TypeSet) Without(o TypeSet) TypeSet { return s.bits() &^ o.bits() }
 
+// Complement returns the types the set does not hold. Every type's
+// complement is empty, which a TypeSet cannot hold apart from every type:
+// complement only sets that leave some type out.
+func (s TypeSet) Complement() TypeSet { return allTypes &^ s.bits() }
+
 // Equal reports whether both sets hold the same types.
 func (s TypeSet) Equal(o TypeSet) bool { return s.normal() == o.normal() }
 

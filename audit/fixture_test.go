@@ -68,7 +68,7 @@ func sampleRow(i int) handover.PlanRow {
 	case 0:
 		r.Moves = sampleMoves(i)
 	case 5: // a split source: schedules and work shifts stay
-		r.Types = handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("schedules", "work_shifts")))
+		r.Types = handover.TypesOf("schedules", "work_shifts").Complement()
 		for _, m := range sampleMoves(i) {
 			if r.Types.Has(m.Type) {
 				r.Moves = append(r.Moves, m)

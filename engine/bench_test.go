@@ -678,7 +678,7 @@ func splitPlan(b *testing.B, db *DB, info sample.Info, pairs []handover.Pair) *h
 		first = append(first, t.Table)
 	}
 	qm := handover.TypesOf(first...)
-	rest := handover.TypeSet(handover.TypeSet(0).Without(qm))
+	rest := qm.Complement()
 	var all []handover.Pair
 	for i, p := range pairs {
 		all = append(all, p, handover.Pair{From: p.From, To: others[i]})

@@ -42,7 +42,7 @@ func typedPlan(t testing.TB, db *DB, pairs ...typedPair) *handover.Plan {
 var (
 	qmTypes   = handover.TypesOf("contacts", "evaluations", "evaluation_comments")
 	wfmTypes  = handover.TypesOf("schedules", "work_shifts", "productivity")
-	restTypes = handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("contacts", "evaluations", "evaluation_comments", "schedules", "work_shifts", "productivity")))
+	restTypes = handover.TypesOf("contacts", "evaluations", "evaluation_comments", "schedules", "work_shifts", "productivity").Complement()
 )
 
 // splitPlan splits agent 11's data between 12 (quality management) and 13
@@ -53,8 +53,8 @@ func splitPlan(t testing.TB, db *DB) *handover.Plan {
 		typedPair{handover.Pair{From: 11, To: 12}, qmTypes},
 		typedPair{handover.Pair{From: 11, To: 13}, wfmTypes},
 		typedPair{handover.Pair{From: 15, To: 16}, handover.TypesOf("contacts", "schedules")},
-		typedPair{handover.Pair{From: 15, To: 16}, handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("contacts", "schedules")))},
-		typedPair{handover.Pair{From: 17, To: 18}, handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("schedules")))},
+		typedPair{handover.Pair{From: 15, To: 16}, handover.TypesOf("contacts", "schedules").Complement()},
+		typedPair{handover.Pair{From: 17, To: 18}, handover.TypesOf("schedules").Complement()},
 	)
 }
 
@@ -79,9 +79,9 @@ func confSplit(t *testing.T, db *DB, chunk int) {
 		p, _ := r.Pair()
 		wantOwned(t, db, p.To, expectTarget(was[p.To], was[p.From], targetTypes(plan, p.To)))
 	}
-	wantOwned(t, db, 11, keep(was[11], handover.TypeSet(handover.TypeSet(0).Without(restTypes))))
+	wantOwned(t, db, 11, keep(was[11], restTypes.Complement()))
 	wantOwned(t, db, 15, keep(was[15], 0))
-	wantOwned(t, db, 17, keep(was[17], handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("schedules")))))
+	wantOwned(t, db, 17, keep(was[17], handover.TypesOf("schedules").Complement()))
 	if v := mustVerify(t, db, run.ID); len(v.Drift) != 0 || v.Checked != len(plan.Rows) {
 		t.Errorf("verify split run: %d checked, drift %q", v.Checked, v.Drift)
 	}
@@ -161,7 +161,7 @@ func confRemainingTypes(t *testing.T, db *DB) {
 	before := mustChecksums(t, db)
 	was10, was12, was13 := owned(t, db, 10), owned(t, db, 12), owned(t, db, 13)
 	first, _ := mustRun(t, db, typedPlan(t, db, typedPair{handover.Pair{From: 10, To: 12}, qmTypes}), handover.RunOptions{})
-	rest := handover.TypeSet(handover.TypeSet(0).Without(qmTypes))
+	rest := qmTypes.Complement()
 	second, res := mustRun(t, db, typedPlan(t, db, typedPair{handover.Pair{From: 10, To: 13}, rest}), handover.RunOptions{DeactivateSource: true})
 	if res.Done != 1 {
 		t.Fatalf("second run = %+v", res)
@@ -265,7 +265,7 @@ func confTransferredPerType(t *testing.T, db *DB) {
 			t.Errorf("%s: transferred (-want +got):\n%s", step, diff)
 		}
 	}
-	rest := handover.TypeSet(handover.TypeSet(0).Without(qmTypes)).Names()
+	rest := qmTypes.Complement().Names()
 	check("two jobs", fmt.Sprintf("job %d: %s", first.ID, qmTypes.Names()), fmt.Sprintf("job %d: %s", second.ID, rest))
 	mustUndo(t, db, first)
 	check("the first undone", fmt.Sprintf("job %d: %s", second.ID, rest))

@@ -375,7 +375,7 @@ func corpusDirect(t *testing.T, db *engine.DB, op handover.User, f corpusFile, p
 var corpusTypeRows = map[int]handover.TypeSet{
 	2:  handover.TypesOf("contacts", "evaluations"),
 	4:  handover.TypesOf("schedules", "work_shifts"),
-	6:  handover.TypeSet(handover.TypeSet(0).Without(handover.TypesOf("productivity"))),
+	6:  handover.TypesOf("productivity").Complement(),
 	15: handover.TypesOf("contacts", "evaluations"),
 	24: handover.TypesOf("schedules", "work_shifts", "productivity"),
 }
