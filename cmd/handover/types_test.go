@@ -160,6 +160,18 @@ func TestSplitRun(t *testing.T) {
 		if r := f.mustCLI(t, 0, "verify", "1"); !strings.Contains(r.stdout, "verified") {
 			t.Errorf("verify of the split job:\n%s", r)
 		}
+		var shown struct {
+			Pairs []struct {
+				Row   int              `json:"row"`
+				Types handover.TypeSet `json:"types"`
+			} `json:"pairs"`
+		}
+		mustDecode(t, f.mustCLI(t, 0, "show", "1", "--format", "json").stdout, &shown)
+		for _, p := range shown.Pairs {
+			if want := pairs[slices.IndexFunc(doc.Rows, func(r previewRow) bool { return r.Row == p.Row })].types; !p.Types.Equal(want) {
+				t.Errorf("show --format json: row %d hands over %s, want %s", p.Row, p.Types.Names(), want.Names())
+			}
+		}
 		show := f.mustCLI(t, 0, "show", "1")
 		if !strings.Contains(show.stdout, "data types: Schedules, Work shifts") || !strings.Contains(show.stdout, "data types: every data type but Storage files") {
 			t.Errorf("show does not name each pair's types:\n%s", show.stdout)
