@@ -41,9 +41,9 @@ type dialect interface {
 	// parameter", and the parameter for ids.
 	idsIn(col string) string
 	idsArg(ids []int64) any
-	// journalKeys returns the join that expands the keys a journal entry
-	// (alias m) holds into rows, and the expression of one key.
-	journalKeys(m string) (join, key string)
+	// keyRelation returns the relation (pair_id, src, dst, k) of the given
+	// columns, as a SELECT, and its arguments.
+	keyRelation(pairs, srcs, dsts, keys []int64) (string, []any)
 	// chunk returns the statements that make the pairs of a chunk the
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
@@ -152,8 +152,9 @@ func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
 func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
 func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
 
-func (postgresDialect) journalKeys(m string) (join, key string) {
-	return "CROSS JOIN LATERAL unnest(" + m + ".ids) AS x(k)", "x.k"
+func (postgresDialect) keyRelation(pairs, srcs, dsts, keys []int64) (string, []any) {
+	return `SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS r(pair_id, src, dst, k)`,
+		[]any{pq.Array(pairs), pq.Array(srcs), pq.Array(dsts), pq.Array(keys)}
 }
 
 func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
@@ -235,8 +236,18 @@ func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
 
 func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
 
-func (sqliteDialect) journalKeys(m string) (join, key string) {
-	return "CROSS JOIN json_each(" + m + ".ids) AS x", "x.value"
+func (sqliteDialect) keyRelation(pairs, srcs, dsts, keys []int64) (string, []any) {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range pairs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "[%d,%d,%d,%d]", pairs[i], srcs[i], dsts[i], keys[i])
+	}
+	b.WriteByte(']')
+	return `SELECT json_extract(value, '$[0]') AS pair_id, json_extract(value, '$[1]') AS src, json_extract(value, '$[2]') AS dst,
+json_extract(value, '$[3]') AS k FROM json_each(?)`, []any{b.String()}
 }
 
 func (sqliteDialect) idsArg(ids []int64) any {

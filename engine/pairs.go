@@ -62,7 +62,11 @@ p.record, p.types, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY 
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("read pairs: %w", err)
 	}
-	moves, err := db.movesWhere(ctx, where, args...)
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	moves, err := db.movesOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +98,13 @@ func (r pairRow) jobPair(moves []handover.Move) (handover.JobPair, error) {
 	return p, nil
 }
 
-// movesWhere sums the journal per pair and data type, in catalog order.
-func (db *DB) movesWhere(ctx context.Context, where string, args ...any) (map[int64][]handover.Move, error) {
+// movesOf sums the journal of the pairs ids per pair and data type, in
+// catalog order. It looks the pairs up by the journal's key: a join would
+// let the planner scan the whole journal (every job's) for a few pairs.
+func (db *DB) movesOf(ctx context.Context, ids []int64) (map[int64][]handover.Move, error) {
+	if len(ids) == 0 {
+		return map[int64][]handover.Move{}, nil
+	}
 	var rows []struct {
 		Pair        int64  `db:"pair_id"`
 		Type        string `db:"data_type"`
@@ -103,8 +112,8 @@ func (db *DB) movesWhere(ctx context.Context, where string, args ...any) (map[in
 		Overwritten int64  `db:"overwritten"`
 	}
 	q := `SELECT m.pair_id, m.data_type, sum(m.moved) AS moved, sum(m.overwritten) AS overwritten
-FROM handover_moves m JOIN handover_pairs p ON p.id = m.pair_id WHERE ` + where + ` GROUP BY m.pair_id, m.data_type`
-	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
+FROM handover_moves m WHERE ` + db.dialect.idsIn("m.pair_id") + ` GROUP BY m.pair_id, m.data_type`
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), db.dialect.idsArg(ids)); err != nil {
 		return nil, fmt.Errorf("read moves: %w", err)
 	}
 	byPair := make(map[int64]map[string]handover.Move)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -260,18 +261,55 @@ func editedReason(t handover.DataType, col string, e journalEntry, now ownedRows
 }
 
 // keys is the relation e(pair_id, src, dst, k): the keys each pair of the
-// chunk journaled for t's col, appended to the chunk's WITH clause.
-func (u *setUndoer) keys(t handover.DataType, col string) (string, []any) {
-	join, key := u.db.dialect.journalKeys("m")
-	with := fmt.Sprintf(`%s, e AS (SELECT p.pair_id, p.src, p.dst, %s AS k FROM p
-JOIN handover_moves m ON m.pair_id = p.pair_id AND m.data_type = ? AND m.owner_column = ? %s)`, u.c.with, key, join)
-	return with, u.c.argsWith(t.Table, col)
+// chunk journaled for t's col, appended to the chunk's WITH clause. The
+// keys come from the journal entries already read, as arguments, so the
+// plan does not depend on the journal's statistics.
+func (u *setUndoer) keys(t handover.DataType, col string) (string, []any, error) {
+	var pairs, srcs, dsts, keys []int64
+	for orig, es := range u.entries {
+		e, ok := entryOf(es, t.Table, col)
+		if !ok || e.IDs == nil {
+			continue
+		}
+		ids, err := parseIDs(*e.IDs)
+		if err != nil {
+			return "", nil, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
+		}
+		p := u.byOrig[orig]
+		for _, k := range ids {
+			pairs, srcs, dsts, keys = append(pairs, orig), append(srcs, p.From), append(dsts, p.To), append(keys, k)
+		}
+	}
+	rel, args := u.db.dialect.keyRelation(pairs, srcs, dsts, keys)
+	return u.c.with + ", e AS (" + rel + ")", u.c.argsWith(args...), nil
+}
+
+// parseIDs reads the keys of a journal entry as either database writes
+// them: "{1,2}" (PostgreSQL) or "[1,2]" (SQLite).
+func parseIDs(s string) ([]int64, error) {
+	s = strings.Trim(strings.TrimSpace(s), "{}[]")
+	if s == "" {
+		return nil, nil
+	}
+	fields := strings.Split(s, ",")
+	ids := make([]int64, len(fields))
+	for i, f := range fields {
+		id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("a journaled key %q is not a whole number: the ledger was changed outside handover", f)
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 // owned counts, per pair, the journaled rows of t's col the target still
 // owns, and sums their fingerprints.
 func (u *setUndoer) owned(ctx context.Context, t handover.DataType, col string) (map[int64]ownedRows, error) {
-	with, args := u.keys(t, col)
+	with, args, err := u.keys(t, col)
+	if err != nil {
+		return nil, err
+	}
 	q := fmt.Sprintf(`%s SELECT e.pair_id, count(*) AS n, %s AS fp FROM e JOIN %s t ON t.%s = e.k AND t.%s = e.dst GROUP BY e.pair_id`,
 		with, fingerprintSum(u.db.dialect, t, "t"), t.Table, t.Key(), col)
 	var rows []ownedRows
@@ -350,9 +388,11 @@ func (u *setUndoer) restore(ctx context.Context) error {
 	if err := u.reactivate(ctx); err != nil {
 		return err
 	}
+	// From the undo pairs (by key) to their runs' journal (by key): the
+	// undo_of column has no index.
 	q := journalInsert + ` SELECT ?, u.id, m.data_type, m.owner_column, m.moved, m.overwritten, NULL, NULL
-FROM handover_moves m JOIN handover_pairs u ON u.undo_of = m.pair_id AND u.job_id = ? WHERE ` + d.idsIn("m.pair_id")
-	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob, u.undoJob, d.idsArg(ids)); err != nil {
+FROM handover_pairs u JOIN handover_moves m ON m.pair_id = u.undo_of WHERE ` + d.idsIn("u.id")
+	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob, d.idsArg(undoIDs(u.pairs))); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
 	return u.setStatus(ctx, undoIDs(u.pairs), handover.PairPending, handover.PairDone, stamp(u.db.Now()))
@@ -389,7 +429,10 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	if want == 0 {
 		return nil
 	}
-	with, args := u.keys(t, col)
+	with, args, err := u.keys(t, col)
+	if err != nil {
+		return err
+	}
 	q := fmt.Sprintf(`%s UPDATE %s SET %s = e.src FROM e WHERE %s.%s = e.k AND %s.%s = e.dst`, with, t.Table, col, t.Table, t.Key(), t.Table, col)
 	res, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), args...)
 	if err != nil {
