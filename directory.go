@@ -17,14 +17,17 @@ type Directory interface {
 	// tenant admin, who sees the whole tenant.
 	VisibleTeams(ctx context.Context, operator User) (teams map[int64]bool, all bool, err error)
 	// Transferred returns, for pairs that an earlier job already completed
-	// (and that was not undone), the job and when.
-	Transferred(ctx context.Context, tenantID int64, pairs []Pair) (map[Pair]JobRef, error)
+	// (and that was not undone), the jobs and when, each with the data
+	// types it handed over that were not handed back since.
+	Transferred(ctx context.Context, tenantID int64, pairs []Pair) (map[Pair][]JobRef, error)
 }
 
-// JobRef names the job that did something, and when.
+// JobRef names the job that did something, and when; Types are the data
+// types it did it for.
 type JobRef struct {
-	Job int64
-	At  time.Time
+	Job   int64
+	At    time.Time
+	Types TypeSet
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

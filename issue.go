@@ -23,6 +23,9 @@ const (
 	Chain        Code = "chain"
 	TenantAdmin  Code = "tenant_admin"
 	NameMismatch Code = "name_mismatch"
+	// BadType is a Data Types cell (or --types) naming something that is
+	// not a data type, or mixing types with exclusions.
+	BadType Code = "bad_type"
 	// BothInactive is an inactive target when the run deactivates sources
 	// (--deactivate-source): both users would end inactive, with the data
 	// on one who cannot sign in, most often a reversed pair. Without
@@ -35,6 +38,9 @@ const (
 	DuplicateRow       Code = "duplicate_row"
 	InactiveTarget     Code = "inactive_target"
 	AlreadyTransferred Code = "already_transferred"
+	// LeftBehind is a source that --deactivate-source would deactivate
+	// while it keeps rows of data types no row hands over.
+	LeftBehind Code = "left_behind"
 )
 
 // Codes for failures while executing a pair.
@@ -46,7 +52,7 @@ const (
 // IsWarning reports whether c is a warning rather than an error.
 func (c Code) IsWarning() bool {
 	switch c {
-	case DuplicateRow, InactiveTarget, AlreadyTransferred:
+	case DuplicateRow, InactiveTarget, AlreadyTransferred, LeftBehind:
 		return true
 	}
 	return false

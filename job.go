@@ -46,6 +46,9 @@ type Job struct {
 type RunOptions struct {
 	DeactivateSource bool `json:"deactivate_source,omitempty"`
 	SkipInvalid      bool `json:"skip_invalid,omitempty"`
+	// Types are the data types of rows whose Data Types cell is empty
+	// (--types); zero hands every type over.
+	Types TypeSet `json:"types,omitempty"`
 }
 
 // PairStatus is the state of one pair in a job.
@@ -69,6 +72,7 @@ type JobPair struct {
 	ToName   string     `json:"to_name"`
 	Status   PairStatus `json:"status"`
 	Error    *Issue     `json:"error,omitempty"`
+	Types    TypeSet    `json:"types,omitempty"` // the data types the pair hands over (zero: every type)
 	Moves    []Move     `json:"moves"`
 	At       *time.Time `json:"at,omitempty"`
 	Record   []string   `json:"-"`

@@ -23,7 +23,9 @@ type PlanRow struct {
 	Status   Status   `json:"status"`
 	Issues   []Issue  `json:"issues"`
 	Moves    []Move   `json:"moves"`
-	Record   []string `json:"-"` // the upload's cells, for the audit file
+	Stays    []Stay   `json:"stays"` // rows the source keeps: types no row of the file hands over
+	Types    TypeSet  `json:"-"`     // the data types the row hands over (zero: every type)
+	Record   []string `json:"-"`     // the upload's cells, for the audit file
 }
 
 // Pair returns the row's pair; ok is false when either ID is missing.
@@ -67,6 +69,9 @@ func (p *Plan) Tally() {
 		if r.Moves == nil {
 			r.Moves = []Move{}
 		}
+		if r.Stays == nil {
+			r.Stays = []Stay{}
+		}
 		switch r.Status {
 		case StatusOK:
 			p.OK++
@@ -92,6 +97,24 @@ func (p *Plan) WouldRun() (pairs int, moved, overwritten int64) {
 		}
 	}
 	return pairs, moved, overwritten
+}
+
+// Staying counts the rows that running the plan would leave with their
+// sources: of the types that no runnable row hands over, each split
+// source counted once.
+func (p *Plan) Staying() int64 {
+	var n int64
+	seen := map[int64]bool{}
+	for _, r := range p.Rows {
+		if !r.Runnable() || r.From == nil || seen[*r.From] {
+			continue
+		}
+		seen[*r.From] = true
+		for _, s := range r.Stays {
+			n += s.Rows
+		}
+	}
+	return n
 }
 
 // Label renders a user as the preview shows them: "John Smith (19)".

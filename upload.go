@@ -122,12 +122,38 @@ type Row struct {
 	From   string   // From User ID cell, trimmed
 	To     string   // To User ID cell, trimmed
 	Name   string   // Name cell with export neutralisation undone
+	Types  string   // Data Types cell, "" when empty or absent
 	Record []string // every cell as read, for the errors-only audit
 }
 
 // PeopleHeader is the header of the people CSV that export writes, in
 // order; an upload needs only its From User ID and To User ID columns.
-var PeopleHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team"}
+var PeopleHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team", TypesColumn}
+
+// TypesColumn is the header of the column choosing a row's data types.
+const TypesColumn = "Data Types"
+
+// TypesCol returns the index of the Data Types column in the upload's
+// header, -1 when it has none.
+func (u *Upload) TypesCol() int {
+	for i, h := range u.Header {
+		if typesHeaderKey(h) == typesHeaderKey(TypesColumn) {
+			return i
+		}
+	}
+	return -1
+}
+
+// typesHeaderKey reduces a header cell as the reader matches it: case,
+// spaces, underscores and a byte-order mark do not matter.
+func typesHeaderKey(h string) string {
+	return strings.ToLower(strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '\uFEFF' || r == '\t' {
+			return -1
+		}
+		return r
+	}, h))
+}
 
 // PairUpload is the upload of one pair given by --from/--to (or an API
 // call): the people CSV's columns, so that its audit file has them too.

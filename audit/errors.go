@@ -16,6 +16,10 @@ import (
 type ErrorRow struct {
 	Record []string
 	Issues []handover.Issue
+	// Types are the data types the row hands over; they fill an empty
+	// Data Types cell when they came from --types, so that the file run
+	// again hands over the same types.
+	Types handover.TypeSet
 }
 
 // ErrorColumn is the header of the column the audit file adds.
@@ -68,10 +72,11 @@ type layout struct {
 	up       *handover.Upload
 	width    int // number of header cells, Error included
 	errorCol int // index of the Error column
+	typesCol int // index of the Data Types column, -1 without one
 }
 
 func newLayout(up *handover.Upload) layout {
-	l := layout{up: up, width: len(up.Header) + 1, errorCol: len(up.Header)}
+	l := layout{up: up, width: len(up.Header) + 1, errorCol: len(up.Header), typesCol: up.TypesCol()}
 	for i, h := range up.Header {
 		if isErrorHeader(h) {
 			l.width, l.errorCol = len(up.Header), i
@@ -109,6 +114,9 @@ func (l layout) record(r ErrorRow) []string {
 		out[i] = l.cell(i, r.Record[i])
 	}
 	out[l.errorCol] = protect(joinIssues(r.Issues))
+	if t := l.typesCol; t >= 0 && t < n && t != l.errorCol && strings.TrimSpace(out[t]) == "" && !r.Types.All() {
+		out[t] = protect(typesCell(r.Types))
+	}
 	if len(r.Record) > n {
 		out = append(out, trimEmpty(r.Record[n:])...)
 		for i := l.width; i < len(out); i++ {
@@ -149,6 +157,9 @@ func trimEmpty(cells []string) []string {
 	return cells
 }
 
+// typesCell writes data types as a Data Types cell: "contacts, evaluations".
+func typesCell(s handover.TypeSet) string { return strings.Join(s.Tables(), ", ") }
+
 func joinIssues(issues []handover.Issue) string {
 	parts := make([]string, len(issues))
 	for i, is := range issues {
@@ -163,7 +174,7 @@ func PlanErrors(p *handover.Plan) []ErrorRow {
 	var out []ErrorRow
 	for _, r := range p.Rows {
 		if r.Status == handover.StatusError {
-			out = append(out, ErrorRow{Record: r.Record, Issues: r.Issues})
+			out = append(out, ErrorRow{Record: r.Record, Issues: r.Issues, Types: r.Types})
 		}
 	}
 	return out
@@ -178,7 +189,7 @@ func FailedRows(up *handover.Upload, failed []handover.JobPair) []ErrorRow {
 	}
 	out := make([]ErrorRow, 0, len(failed))
 	for _, jp := range failed {
-		r := ErrorRow{Record: jp.Record}
+		r := ErrorRow{Record: jp.Record, Types: jp.Types}
 		if r.Record == nil {
 			r.Record = rebuild(up, jp)
 		}

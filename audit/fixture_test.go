@@ -65,8 +65,16 @@ func sampleRow(i int) handover.PlanRow {
 		Record: []string{itoa64(from), itoa64(to), names[i%len(names)]},
 	}
 	switch i % 6 {
-	case 0, 5:
+	case 0:
 		r.Moves = sampleMoves(i)
+	case 5: // a split source: schedules and work shifts stay
+		r.Types = handover.TypesOf("schedules", "work_shifts").Complement()
+		for _, m := range sampleMoves(i) {
+			if r.Types.Has(m.Type) {
+				r.Moves = append(r.Moves, m)
+			}
+		}
+		r.Stays = []handover.Stay{{Type: "schedules", Rows: 1}, {Type: "work_shifts", Rows: 3}}
 	case 1:
 		r.Moves = sampleMoves(i)
 		r.Issues = []handover.Issue{{Code: handover.InactiveTarget,

@@ -74,6 +74,8 @@ const driver = `<script>
     r.hostile = hostile ? hostile.textContent : null;
     var moves = document.querySelectorAll('#rows tr[data-row="2"] .moves li');
     r.moves = Array.prototype.map.call(moves, function (li) { return li.textContent; });
+    var stays = document.querySelectorAll('#rows tr[data-row="7"] .stays li');
+    r.stays = Array.prototype.map.call(stays, function (li) { return li.textContent; });
     r.wouldRun = $("would-run").textContent;
     r.total = $("total-errors").textContent;
   } catch (e) { window.__errors.push(String(e)); }
@@ -152,6 +154,7 @@ func TestPreviewHTMLInChromium(t *testing.T) {
 		Steps    map[string]shown `json:"steps"`
 		Hostile  *string          `json:"hostile"`
 		Moves    []string         `json:"moves"`
+		Stays    []string         `json:"stays"`
 		WouldRun string           `json:"wouldRun"`
 		Total    string           `json:"total"`
 		Title    string           `json:"title"`
@@ -167,6 +170,9 @@ func TestPreviewHTMLInChromium(t *testing.T) {
 		t.Errorf("what the page showed (-want +got):\n%s", diff)
 	}
 	checkPageDetails(t, plan, got.Hostile, got.Moves, got.WouldRun, got.Total, got.Title)
+	if want := []string{"Left with the source:", "Schedules1 row", "Work shifts3 rows"}; !cmp.Equal(want, got.Stays) {
+		t.Errorf("what row 7 leaves with its source: %q, want %q", got.Stays, want)
+	}
 
 	shot := filepath.Join(dir, "preview.png")
 	runChromium(t, bin, "--screenshot="+shot, "--window-size=1280,1800", "--hide-scrollbars", "file://"+pagePath)

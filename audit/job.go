@@ -164,13 +164,14 @@ type showPair struct {
 	ToName   string              `json:"to_name"`
 	Status   handover.PairStatus `json:"status"`
 	Issues   []handover.Issue    `json:"issues"`
+	Types    handover.TypeSet    `json:"types,omitempty"` // the data types the pair hands over, when only some
 	Moves    []handover.Move     `json:"moves"`
 	At       *time.Time          `json:"at"` // null until the pair ended
 }
 
 func toShowPair(jp handover.JobPair) showPair {
 	p := showPair{Row: jp.Row, From: knownID(jp.From), FromName: jp.FromName, To: knownID(jp.To), ToName: jp.ToName,
-		Status: jp.Status, Issues: []handover.Issue{}, Moves: jp.Moves}
+		Status: jp.Status, Issues: []handover.Issue{}, Types: jp.Types, Moves: jp.Moves}
 	if jp.Error != nil {
 		p.Issues = append(p.Issues, *jp.Error)
 	}
@@ -184,8 +185,9 @@ func toShowPair(jp handover.JobPair) showPair {
 	return p
 }
 
-// ShowText writes one job and, per pair, its status, error and the rows of
-// each data type it moved and overwrote.
+// ShowText writes one job and, per pair, its status, the data types it
+// hands over when only some, its error and the rows of each data type it
+// moved and overwrote.
 func ShowText(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
 	ew := &errWriter{w: w}
 	kind := string(job.Kind)
@@ -214,6 +216,7 @@ func writeJobPair(ew *errWriter, jp handover.JobPair) {
 		head = "Row " + strconv.Itoa(jp.Row) + "  " + head
 	}
 	ew.printf("%s\n", Clean(head))
+	writeTypes(ew, jp.Types)
 	if jp.Error != nil {
 		ew.printf("  error   %s\n", Clean(jp.Error.String()))
 	}

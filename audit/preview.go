@@ -30,6 +30,9 @@ func jsonPlan(p *handover.Plan) *handover.Plan {
 		if r.Moves == nil {
 			r.Moves = []handover.Move{}
 		}
+		if r.Stays == nil {
+			r.Stays = []handover.Stay{}
+		}
 		c.Rows[i] = r
 	}
 	return &c
@@ -37,8 +40,9 @@ func jsonPlan(p *handover.Plan) *handover.Plan {
 
 // PreviewText writes one page of the plan for a terminal: the totals and
 // "page x of y", then per pair its row, both names with the arrow, its
-// status, its issues and per data type the rows that will move and the
-// target rows overwritten, and finally what run would do. A page outside
+// status, its issues, per data type the rows that will move and the target
+// rows overwritten, and what is left with the source (the data types no
+// row hands over), and finally what run would do. A page outside
 // the plan is a usage error naming the valid range.
 func PreviewText(w io.Writer, p *handover.Plan, page, perPage int) error {
 	if perPage < 1 {
@@ -154,6 +158,9 @@ func WouldRun(p *handover.Plan) string {
 	n, moved, over := p.WouldRun()
 	s := fmt.Sprintf("Run would transfer %s: %s would move, %s would be overwritten.",
 		plural(n, "pair", "pairs"), plural(moved, "row", "rows"), plural(over, "target row", "target rows"))
+	if left := p.Staying(); left > 0 {
+		s = strings.TrimSuffix(s, ".") + fmt.Sprintf(", %s would stay with their sources.", plural(left, "row", "rows"))
+	}
 	if p.Errors > 0 {
 		s += fmt.Sprintf(" %s with errors would not run.", plural(p.Errors, "pair", "pairs"))
 	}
@@ -185,7 +192,18 @@ func writePlanRow(ew *errWriter, r handover.PlanRow) {
 		ew.printf("  nothing will move until the errors are fixed\n")
 		return
 	}
+	writeTypes(ew, r.Types)
 	writeMoves(ew, r.Moves, "to move", "target")
+	if len(r.Stays) > 0 {
+		ew.printf("  left with the source: %s\n", handover.StaysText(r.Stays))
+	}
+}
+
+// writeTypes names the data types a pair hands over, when only some.
+func writeTypes(ew *errWriter, types handover.TypeSet) {
+	if !types.All() {
+		ew.printf("  data types: %s\n", types.Names())
+	}
 }
 
 // writeMoves writes one line per data type that moves or overwrites rows,

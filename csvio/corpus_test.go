@@ -22,10 +22,11 @@ type corpusWant struct {
 		CRLF      bool              `json:"crlf"`
 	} `json:"format"`
 	Pairs []struct {
-		Line int    `json:"line"`
-		From string `json:"from"`
-		To   string `json:"to"`
-		Name string `json:"name"`
+		Line  int    `json:"line"`
+		From  string `json:"from"`
+		To    string `json:"to"`
+		Name  string `json:"name"`
+		Types string `json:"types"`
 	} `json:"pairs"`
 	Validation string `json:"validation"` // what validation must say; not checked here
 }
@@ -101,6 +102,16 @@ func checkCorpus(t *testing.T, want corpusWant, up *handover.Upload) {
 	}
 	if diff := cmp.Diff(wp, pairsOf(up)); diff != "" {
 		t.Errorf("pairs (-want +got):\n%s", diff)
+	}
+	wantTypes, gotTypes := map[int]string{}, map[int]string{}
+	for _, p := range want.Pairs {
+		wantTypes[p.Line] = p.Types
+	}
+	for _, r := range up.Rows {
+		gotTypes[r.Line] = r.Types
+	}
+	if diff := cmp.Diff(wantTypes, gotTypes); diff != "" {
+		t.Errorf("Data Types cells by row (-want +got):\n%s", diff)
 	}
 	if up.Header[0] != "From User ID" {
 		t.Errorf("first header cell %q, want From User ID without any BOM", up.Header[0])

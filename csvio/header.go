@@ -14,6 +14,7 @@ const (
 	fromHeader = "From User ID"
 	toHeader   = "To User ID"
 	nameHeader = "Name"
+	typeHeader = handover.TypesColumn
 )
 
 // misdecodedBOM is a UTF-8 BOM read as Windows-1252 and saved again as UTF-8:
@@ -40,6 +41,7 @@ var (
 	fromKey = headerKey(fromHeader)
 	toKey   = headerKey(toHeader)
 	nameKey = headerKey(nameHeader)
+	typeKey = headerKey(typeHeader)
 )
 
 // cleanHeader returns the header cells with BOMs removed from the first,
@@ -58,29 +60,37 @@ func cleanHeader(cells []string) (clean []string, misdecoded bool) {
 	return clean, misdecoded
 }
 
-// columns finds the From, To and Name columns of a header. NameCol is -1 when
-// there is no Name column.
-func columns(header []string) (from, to, name int, err error) {
+// headerColumns are the indexes of the columns the reader uses; Name and
+// Data Types are -1 when the header has none.
+type headerColumns struct {
+	from, to, name, types int
+}
+
+// columns finds the From, To, Name and Data Types columns of a header.
+func columns(header []string) (headerColumns, error) {
 	found := map[string][]int{}
 	for i, cell := range header {
 		k := headerKey(cell)
-		if k == fromKey || k == toKey || k == nameKey {
+		if k == fromKey || k == toKey || k == nameKey || k == typeKey {
 			found[k] = append(found[k], i)
 		}
 	}
-	for _, c := range []struct{ key, label string }{{fromKey, fromHeader}, {toKey, toHeader}, {nameKey, nameHeader}} {
+	for _, c := range []struct{ key, label string }{{fromKey, fromHeader}, {toKey, toHeader}, {nameKey, nameHeader}, {typeKey, typeHeader}} {
 		if cols := found[c.key]; len(cols) > 1 {
-			return 0, 0, 0, handover.Errorf(handover.BadHeader, "the header has %d %q columns (%s), so it is ambiguous which to read: delete all but one", len(cols), c.label, columnList(cols))
+			return headerColumns{}, handover.Errorf(handover.BadHeader, "the header has %d %q columns (%s), so it is ambiguous which to read: delete all but one", len(cols), c.label, columnList(cols))
 		}
 	}
 	if found[fromKey] == nil || found[toKey] == nil {
-		return 0, 0, 0, missingColumns(header, found[fromKey] == nil, found[toKey] == nil)
+		return headerColumns{}, missingColumns(header, found[fromKey] == nil, found[toKey] == nil)
 	}
-	name = -1
+	cols := headerColumns{from: found[fromKey][0], to: found[toKey][0], name: -1, types: -1}
 	if n := found[nameKey]; n != nil {
-		name = n[0]
+		cols.name = n[0]
 	}
-	return found[fromKey][0], found[toKey][0], name, nil
+	if n := found[typeKey]; n != nil {
+		cols.types = n[0]
+	}
+	return cols, nil
 }
 
 // missingColumns explains a header without From User ID or To User ID.

@@ -15,8 +15,10 @@ var peopleHeader = handover.PeopleHeader
 const utf8BOM = "\uFEFF"
 
 // PeopleWriter writes the people CSV export: UTF-8 with a BOM and the header
-// `From User ID,To User ID,Name,Email,Role,Status,Team`. Each user's row has
-// their ID in From User ID and an empty To User ID for the admin to fill in.
+// `From User ID,To User ID,Name,Email,Role,Status,Team,Data Types`. Each
+// user's row has their ID in From User ID and an empty To User ID for the
+// admin to fill in, and an empty Data Types cell: every type, unless the
+// admin lists the types the row hands over.
 // Every text cell is neutralised (handover.Neutralize) so that a spreadsheet
 // shows it as text rather than evaluating it as a formula.
 type PeopleWriter struct {
@@ -43,6 +45,7 @@ func (p *PeopleWriter) Write(u handover.User) error {
 		handover.Neutralize(string(u.Role)),
 		handover.Neutralize(u.Status()),
 		handover.Neutralize(u.Team),
+		"",
 	})
 }
 

@@ -62,9 +62,9 @@ func TestPeopleWriterFormat(t *testing.T) {
 		{ID: 19, Name: "=SUM(A1)", Email: "j@example.com", Role: handover.RoleAgent, Active: true, Team: "Support"},
 		{ID: 11, Name: "Smith, Jo", Email: "-x@example.com", Role: handover.RoleAdmin, Team: "@Sales"},
 	}))
-	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n" +
-		"19,,'=SUM(A1),j@example.com,agent,Active,Support\n" +
-		"11,,\"Smith, Jo\",'-x@example.com,admin,Inactive,'@Sales\n"
+	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team,Data Types\n" +
+		"19,,'=SUM(A1),j@example.com,agent,Active,Support,\n" +
+		"11,,\"Smith, Jo\",'-x@example.com,admin,Inactive,'@Sales,\n"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)
 	}
@@ -75,8 +75,8 @@ func TestPeopleWriterFormat(t *testing.T) {
 // and a terminal prints harmlessly.
 func TestPeopleWriterShowsControls(t *testing.T) {
 	got := string(exportBytes(t, []handover.User{{ID: 19, Name: "Jo\x1b[2J\aSmith", Email: "j@example.com", Role: handover.RoleAgent, Active: true, Team: "=\x1bTeam"}}))
-	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n" +
-		"19,,Jo␛[2J␇Smith,j@example.com,agent,Active,'=␛Team\n"
+	want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team,Data Types\n" +
+		"19,,Jo␛[2J␇Smith,j@example.com,agent,Active,'=␛Team,\n"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)
 	}
@@ -84,7 +84,7 @@ func TestPeopleWriterShowsControls(t *testing.T) {
 
 func TestPeopleWriterEmpty(t *testing.T) {
 	got := string(exportBytes(t, nil))
-	if want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team\n"; got != want {
+	if want := "\uFEFFFrom User ID,To User ID,Name,Email,Role,Status,Team,Data Types\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	up := mustRead(t, []byte(got), Options{})

@@ -176,6 +176,13 @@ func (rr *rowReader) pair(cells []string, line int) (handover.Row, bool) {
 		}
 		row.Name = handover.Unneutralize(name)
 	}
+	if rr.types >= 0 {
+		types := cell(cells, rr.types)
+		if rr.misdecoded {
+			types = repairMisdecoded(types)
+		}
+		row.Types = strings.TrimSpace(handover.Unneutralize(types))
+	}
 	return row, true
 }
 

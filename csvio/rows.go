@@ -74,6 +74,7 @@ type rowReader struct {
 	header     []string
 	from, to   int
 	name       int  // -1 without a Name column
+	types      int  // -1 without a Data Types column
 	misdecoded bool // the header shows the file was mis-decoded once
 	extra      int  // physical lines taken by newlines inside cells so far
 	line       int  // spreadsheet row of the last row read
@@ -95,9 +96,11 @@ func newRowReader(src *source) (*rowReader, error) {
 	}
 	rr := &rowReader{src: src, csv: r, um: um}
 	rr.header, rr.misdecoded = cleanHeader(um.Headers)
-	if rr.from, rr.to, rr.name, err = columns(rr.header); err != nil {
+	cols, err := columns(rr.header)
+	if err != nil {
 		return nil, err
 	}
+	rr.from, rr.to, rr.name, rr.types = cols.from, cols.to, cols.name, cols.types
 	rr.line, _ = r.FieldPos(0)
 	rr.extra = newlines(um.Headers)
 	return rr, rr.renameColumns()

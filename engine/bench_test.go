@@ -587,3 +587,105 @@ func mustPredictQueries(b *testing.B, db *DB, plan *handover.Plan) int64 {
 	}
 	return n.Load()
 }
+
+// BenchmarkSplitW runs W's sources twice on identical copies: unsplit, each
+// source's data to its heavy target, and split, each source over two rows
+// (the first seven data types of the catalog to the heavy target, the rest
+// to an ordinary agent), so twice the rows for the same source rows moved.
+// It reports both times (best of -benchtime Nx) and their ratio, and
+// checks that both moved the same source rows, as their previews said.
+//
+//	HANDOVER_TEST_PG=… HANDOVER_BENCH_SCALE=1 go test ./engine -run '^$' -bench SplitW -benchtime 3x -timeout 60m
+func BenchmarkSplitW(b *testing.B) {
+	for _, backend := range Backends(b) {
+		w := mustBuildW(b, backend, benchScale(b))
+		b.Run(backend, func(b *testing.B) {
+			var unsplit, split time.Duration
+			var rows int
+			for range b.N {
+				u, s, n := benchSplitOnce(b, w)
+				unsplit, split, rows = minPositive(unsplit, u), minPositive(split, s), n
+			}
+			b.ReportMetric(unsplit.Seconds(), "unsplit-s")
+			b.ReportMetric(split.Seconds(), "split-s")
+			b.ReportMetric(split.Seconds()/unsplit.Seconds(), "ratio")
+			b.ReportMetric(float64(rows), "split-rows")
+		})
+	}
+}
+
+func minPositive(a, b time.Duration) time.Duration {
+	if a == 0 {
+		return b
+	}
+	return min(a, b)
+}
+
+// benchSplitOnce runs W unsplit and split, each on a fresh copy.
+func benchSplitOnce(b *testing.B, w benchW) (unsplit, split time.Duration, rows int) {
+	b.StopTimer()
+	defer b.StartTimer()
+	pairs := w.info.HeavyPairs()
+	whole := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
+	parts := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
+	plain := benchPlan(b, whole, w.info, pairs)
+	halved := splitPlan(b, parts, w.info, pairs)
+	for _, x := range []struct {
+		db   *DB
+		plan *handover.Plan
+	}{{whole, plain}, {parts, halved}} {
+		if err := x.db.Predict(context.Background(), x.plan); err != nil {
+			b.Fatal(err)
+		}
+	}
+	settle(b, w.backend)
+	b.StartTimer()
+	unsplit, _, movedWhole, _ := mustRunEngine(b, whole, plain)
+	b.StopTimer()
+	settle(b, w.backend)
+	b.StartTimer()
+	split, _, movedParts, over := mustRunEngine(b, parts, halved)
+	b.StopTimer()
+	if movedWhole != movedParts {
+		b.Errorf("unsplit moved %d rows, split %d: the same sources' rows should move", movedWhole, movedParts)
+	}
+	if p, o := predicted(halved); p != movedParts || o != over {
+		b.Errorf("split preview predicted %d moved and %d overwritten; the run did %d and %d", p, o, movedParts, over)
+	}
+	return unsplit, split, len(halved.Rows)
+}
+
+// splitPlan is W's pairs with each source split over two rows: the first
+// seven data types to its heavy target, the others to an ordinary active
+// agent (one per source).
+func splitPlan(b *testing.B, db *DB, info sample.Info, pairs []handover.Pair) *handover.Plan {
+	b.Helper()
+	heavy := map[int64]bool{}
+	for _, id := range info.Heavy {
+		heavy[id] = true
+	}
+	var others []int64
+	for _, id := range info.ActiveAgents {
+		if !heavy[id] {
+			others = append(others, id)
+		}
+	}
+	if len(others) < len(pairs) {
+		b.Fatalf("%d ordinary agents for %d split sources", len(others), len(pairs))
+	}
+	var first []string
+	for _, t := range handover.Catalog[:7] {
+		first = append(first, t.Table)
+	}
+	qm := handover.TypesOf(first...)
+	rest := qm.Complement()
+	var all []handover.Pair
+	for i, p := range pairs {
+		all = append(all, p, handover.Pair{From: p.From, To: others[i]})
+	}
+	plan := benchPlan(b, db, info, all)
+	for i := range plan.Rows {
+		plan.Rows[i].Types = []handover.TypeSet{qm, rest}[i%2]
+	}
+	return plan
+}

@@ -47,6 +47,7 @@ func StoreConformance(t *testing.T, backend string) {
 		{"undo", conformUndo},
 		{"verify", conformVerify},
 		{"prune", conformPrune},
+		{"types", conformTypes},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -295,7 +296,11 @@ func confTransferred(t *testing.T, db *DB) {
 			t.Fatalf("%s: %v", step, err)
 		}
 		jobs := map[handover.Pair]int64{}
-		for p, ref := range got {
+		for p, refs := range got {
+			ref := refs[0]
+			if len(refs) != 1 || !ref.Types.All() {
+				t.Errorf("%s: %v transferred by %d runs for %s, want one for every type", step, p, len(refs), ref.Types.Names())
+			}
 			jobs[p] = ref.Job
 			if at := pairDoneAt(t, db, ref.Job, p); !ref.At.Equal(at) {
 				t.Errorf("%s: %v transferred at %v, but job %d completed it at %v", step, p, ref.At, ref.Job, at)

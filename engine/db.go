@@ -37,8 +37,10 @@ type DB struct {
 	Log zerolog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
-	// ChunkSize is how many pairs are applied in one transaction. A failing
-	// chunk is split until the failing pair is isolated.
+	// ChunkSize is how many pairs are applied in one transaction, counting
+	// a pair that chose only some data types as that fraction of a pair (so
+	// the rows of a split leaver's pairs share a chunk as one pair's do). A
+	// failing chunk is split until the failing pair is isolated.
 	ChunkSize int
 }
 

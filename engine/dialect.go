@@ -48,6 +48,9 @@ type dialect interface {
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
 	chunk(pairs []chunkPair) (setup []statement, c chunkSQL)
+	// typed returns the chunk restricted to its pairs that hand over
+	// Catalog[i] (some pairs choose other data types).
+	typed(c chunkSQL, pairs []chunkPair, i int) chunkSQL
 	// move returns the statements that reassign every row of t whose col
 	// is a chunk source to the pair's target, journaling the moved keys per
 	// pair in handover_moves.
@@ -69,6 +72,7 @@ type statement struct {
 type chunkPair struct {
 	ID       int64
 	From, To int64
+	Types    handover.TypeSet // the data types the pair hands over (zero: every type)
 }
 
 // chunkSQL is a prepared chunk: the WITH clause defining p and its args.
@@ -76,6 +80,24 @@ type chunkSQL struct {
 	job  int64
 	with string
 	args []any
+}
+
+// choosing returns the chunk restricted to its pairs that hand Catalog[i]
+// over: the chunk itself when they all do, ok false when none does.
+func (c chunkSQL) choosing(d dialect, pairs []chunkPair, i int) (tc chunkSQL, ok bool) {
+	table, n := handover.Catalog[i].Table, 0
+	for _, p := range pairs {
+		if p.Types.Has(table) {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return c, false
+	case len(pairs):
+		return c, true
+	}
+	return d.typed(c, pairs, i), true
 }
 
 func (c chunkSQL) argsWith(more ...any) []any {
@@ -142,6 +164,19 @@ func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 	}
 	with := `WITH p AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS u(pair_id, src, dst))`
 	return nil, chunkSQL{with: with, args: []any{pq.Array(ids), pq.Array(src), pq.Array(dst)}}
+}
+
+// typed writes the chunk again with only the pairs that choose the type.
+func (d postgresDialect) typed(c chunkSQL, pairs []chunkPair, i int) chunkSQL {
+	var some []chunkPair
+	for _, p := range pairs {
+		if p.Types.Has(handover.Catalog[i].Table) {
+			some = append(some, p)
+		}
+	}
+	_, tc := d.chunk(some)
+	tc.job = c.job
+	return tc
 }
 
 func (postgresDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
@@ -240,17 +275,28 @@ func (sqliteDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, "[%d,%d,%d]", p.ID, p.From, p.To)
+		fmt.Fprintf(&b, "[%d,%d,%d,%d]", p.ID, p.From, p.To, p.Types.Mask())
 	}
 	b.WriteByte(']')
+	// A split source has a pair per successor, so src (and, for a split
+	// to one successor, dst) repeats; within one data type it does not.
 	setup := []statement{
-		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id INTEGER PRIMARY KEY, src INTEGER NOT NULL UNIQUE, dst INTEGER NOT NULL UNIQUE)`},
+		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL, types INTEGER NOT NULL)`},
+		{q: `CREATE INDEX IF NOT EXISTS temp.handover_chunk_src ON handover_chunk (src)`},
+		{q: `CREATE INDEX IF NOT EXISTS temp.handover_chunk_dst ON handover_chunk (dst)`},
 		{q: `DELETE FROM temp.handover_chunk`},
-		{q: `INSERT INTO temp.handover_chunk (pair_id, src, dst)
-SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)`, args: []any{b.String()}},
+		{q: `INSERT INTO temp.handover_chunk (pair_id, src, dst, types)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?)`, args: []any{b.String()}},
 		{q: `ANALYZE temp.handover_chunk`},
 	}
 	return setup, chunkSQL{with: `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`}
+}
+
+// typed filters the chunk's table by the type's bit (a number from the
+// catalog, never from input).
+func (sqliteDialect) typed(c chunkSQL, _ []chunkPair, i int) chunkSQL {
+	c.with = fmt.Sprintf(`WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk WHERE (types & %d) <> 0)`, int64(1)<<i)
+	return c
 }
 
 func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []statement {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"handover"
@@ -79,13 +80,13 @@ JOIN teams t ON t.id = v.team_id WHERE v.admin_id = ? AND t.tenant_id = ?`), op.
 	return m, false, nil
 }
 
-// Transferred returns the pairs among pairs that an earlier run completed
-// and that were not handed back since, each with the first run that
-// completed it after its last undo: the job that did the transfer, not a
-// later rerun that found nothing left to move. A run completed before an
-// undo of the pair (a rerun, then an undo of the first run) no longer
-// counts: the data is back with the source.
-func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.Pair) (map[handover.Pair]handover.JobRef, error) {
+// Transferred returns the pairs among pairs that earlier runs completed
+// and that were not handed back since, each with the runs that did, in
+// order, and the data types each handed over that no undo handed back: the
+// first run to hand a type over after its last undo, not a later rerun
+// that found nothing left to move. A run completed before an undo of the
+// same types no longer counts: that data is back with the source.
+func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.Pair) (map[handover.Pair][]handover.JobRef, error) {
 	from := make([]int64, len(pairs))
 	want := make(map[handover.Pair]bool, len(pairs))
 	for i, p := range pairs {
@@ -93,32 +94,64 @@ func (db *DB) Transferred(ctx context.Context, tenantID int64, pairs []handover.
 		want[p] = true
 	}
 	var rows []struct {
-		From int64     `db:"from_id"`
-		To   int64     `db:"to_id"`
-		Job  int64     `db:"job_id"`
-		Kind string    `db:"kind"`
-		At   timestamp `db:"done_at"`
+		From  int64     `db:"from_id"`
+		To    int64     `db:"to_id"`
+		Job   int64     `db:"job_id"`
+		Kind  string    `db:"kind"`
+		Types string    `db:"types"`
+		At    timestamp `db:"done_at"`
 	}
-	q := db.rebind(`SELECT p.from_id, p.to_id, p.job_id, j.kind, p.done_at FROM handover_pairs p
+	q := db.rebind(`SELECT p.from_id, p.to_id, p.job_id, j.kind, p.types, p.done_at FROM handover_pairs p
 JOIN handover_jobs j ON j.id = p.job_id
 WHERE j.tenant_id = ? AND p.status = ? AND ` + db.dialect.idsIn("p.from_id") + ` ORDER BY p.done_at, p.id`)
 	if err := db.db.SelectContext(ctx, &rows, q, tenantID, handover.PairDone, db.dialect.idsArg(from)); err != nil {
 		return nil, fmt.Errorf("look up earlier transfers: %w", err)
 	}
-	out := make(map[handover.Pair]handover.JobRef)
+	out := make(map[handover.Pair][]handover.JobRef)
 	for _, r := range rows { // in the order things happened
 		p := handover.Pair{From: r.From, To: r.To}
-		switch {
-		case !want[p]:
-		case r.Kind == string(handover.KindUndo):
-			delete(out, p) // handed back
-		default:
-			if _, seen := out[p]; !seen {
-				out[p] = handover.JobRef{Job: r.Job, At: r.At.Time}
-			}
+		if want[p] {
+			out[p] = transferredAfter(out[p], r.Kind == string(handover.KindUndo),
+				handover.JobRef{Job: r.Job, At: r.At.Time, Types: ledgerTypes(r.Types)})
+		}
+	}
+	for p, refs := range out {
+		if len(refs) == 0 {
+			delete(out, p)
 		}
 	}
 	return out, nil
+}
+
+// transferredAfter returns a pair's runs once ref happened: an undo hands
+// its types back, a run adds the types no earlier run still holds.
+func transferredAfter(refs []handover.JobRef, undo bool, ref handover.JobRef) []handover.JobRef {
+	if undo {
+		kept := refs[:0]
+		for _, r := range refs {
+			if r.Types = handover.TypeSet(r.Types.Without(ref.Types)); r.Types != 0 {
+				kept = append(kept, r)
+			}
+		}
+		return kept
+	}
+	fresh := handover.TypeSet(ref.Types.Mask())
+	for _, r := range refs {
+		fresh = handover.TypeSet(fresh.Without(r.Types))
+	}
+	if fresh == 0 {
+		return refs
+	}
+	ref.Types = fresh
+	return append(refs, ref)
+}
+
+// ledgerTypes reads the data types a pair record keeps ("" is every type).
+func ledgerTypes(s string) handover.TypeSet {
+	if s == "" {
+		return 0
+	}
+	return handover.TypesOf(strings.Split(s, ",")...)
 }
 
 // People calls fn for every user in the operator's view, active and

@@ -26,18 +26,30 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 		return handover.Result{}, err
 	}
 	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
-	size := max(db.ChunkSize, 1)
-	for start := 0; start < len(pending); start += size {
-		end := min(start+size, len(pending))
+	for start := 0; start < len(pending); {
+		end := chunkEnd(pending, start, max(db.ChunkSize, 1))
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
+		start = end
 	}
 	if _, err := db.finishJob(ctx, job.ID); err != nil {
 		return handover.Result{}, err
 	}
 	return db.result(ctx, job.ID)
+}
+
+// chunkEnd returns where the chunk beginning at start ends: after size
+// pairs' worth of data types, a pair that chose only some types counting
+// as that fraction of a pair.
+func chunkEnd(pending []chunkPair, start, size int) int {
+	budget, end := size*len(handover.Catalog), start
+	for end < len(pending) && budget > 0 {
+		budget -= pending[end].Types.Len()
+		end++
+	}
+	return end
 }
 
 // executor applies chunks of one job.
@@ -86,14 +98,18 @@ func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) err
 	if err := run(ctx, tx, setup); err != nil {
 		return fmt.Errorf("prepare chunk: %w", err)
 	}
-	for _, t := range handover.Catalog {
+	for i, t := range handover.Catalog {
+		tc, ok := c.choosing(d, pairs, i)
+		if !ok {
+			continue // no pair of the chunk hands this type over
+		}
 		if t.Mode == handover.Overwrite {
-			if err := run(ctx, tx, d.overwrite(c, t)); err != nil {
+			if err := run(ctx, tx, d.overwrite(tc, t)); err != nil {
 				return fmt.Errorf("overwrite %s: %w", t.Table, err)
 			}
 		}
 		for _, col := range t.Owners {
-			if err := run(ctx, tx, d.move(c, t, col)); err != nil {
+			if err := run(ctx, tx, d.move(tc, t, col)); err != nil {
 				return fmt.Errorf("move %s.%s: %w", t.Table, col, err)
 			}
 		}

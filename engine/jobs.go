@@ -64,20 +64,24 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 
 func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, rows []handover.PlanRow) error {
 	stmt, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
-(job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+(job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
-	seen := make(map[handover.Pair]bool, len(rows))
+	type typedPair struct {
+		handover.Pair
+		types int64
+	}
+	seen := make(map[typedPair]bool, len(rows))
 	for _, r := range rows {
 		p := knownIDs(r)
 		if r.Runnable() { // a pair repeated in the file runs once; error rows are all recorded
-			if seen[p] {
+			if seen[typedPair{p, r.Types.Mask()}] {
 				continue
 			}
-			seen[p] = true
+			seen[typedPair{p, r.Types.Mask()}] = true
 		}
 		status, issue := handover.PairPending, handover.Issue{}
 		if !r.Runnable() {
@@ -85,7 +89,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		}
 		record, _ := json.Marshal(r.Record)
 		if _, err := stmt.ExecContext(ctx, jobID, r.Row, p.From, p.To, r.FromName, r.ToName,
-			status, issue.Code, issue.Message, string(record)); err != nil {
+			status, issue.Code, issue.Message, string(record), r.Types.String()); err != nil {
 			return fmt.Errorf("record pair on row %d: %w", r.Row, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,10 +66,13 @@ func (db *DB) applyMigration(ctx context.Context, tx *sqlx.Tx, path string) erro
 	return err
 }
 
-// SchemaVersion returns the highest applied migration, 0 when none.
+// SchemaVersion returns the version the database's schema is at: the
+// highest embedded migration such that it and every embedded migration
+// before it are applied, 0 when none is. A database missing a migration
+// (one added since it was last initialised) is at the version before it.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
-	var v *int
-	err := db.db.GetContext(ctx, &v, `SELECT max(version) FROM handover_schema`)
+	var applied []int
+	err := db.db.SelectContext(ctx, &applied, `SELECT version FROM handover_schema`)
 	switch {
 	case err != nil && isMissingTable(err):
 		return 0, nil // no table yet means version 0
@@ -76,10 +80,19 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, unavailable(db.DSN, err)
 	case err != nil:
 		return 0, fmt.Errorf("read the schema version: %w", err)
-	case v == nil:
-		return 0, nil
 	}
-	return *v, nil
+	versions, err := db.embeddedVersions()
+	if err != nil {
+		return 0, err
+	}
+	v := 0
+	for _, want := range versions {
+		if !slices.Contains(applied, want) {
+			break
+		}
+		v = want
+	}
+	return v, nil
 }
 
 // isMissingTable reports whether err says a table does not exist
@@ -95,16 +108,27 @@ func isMissingTable(err error) bool {
 // LatestSchema returns the version the embedded migrations bring a database
 // to: what `handover init` upgrades to.
 func (db *DB) LatestSchema() (int, error) {
-	files, err := fs.Glob(migrations, "migrations/"+db.dialect.driver()+"/*.sql")
-	if err != nil {
+	versions, err := db.embeddedVersions()
+	if err != nil || len(versions) == 0 {
 		return 0, err
 	}
-	latest := 0
+	return versions[len(versions)-1], nil
+}
+
+// embeddedVersions returns the versions of the dialect's embedded
+// migrations, ascending.
+func (db *DB) embeddedVersions() ([]int, error) {
+	files, err := fs.Glob(migrations, "migrations/"+db.dialect.driver()+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var versions []int
 	for _, f := range files {
 		name := f[strings.LastIndex(f, "/")+1:]
-		if v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0]); err == nil && v > latest {
-			latest = v
+		if v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0]); err == nil {
+			versions = append(versions, v)
 		}
 	}
-	return latest, nil
+	slices.Sort(versions)
+	return versions, nil
 }

@@ -11,18 +11,19 @@ import (
 // pendingPairs returns a job's pairs not yet applied, in ledger order.
 func (db *DB) pendingPairs(ctx context.Context, jobID int64) ([]chunkPair, error) {
 	var rows []struct {
-		ID   int64 `db:"id"`
-		From int64 `db:"from_id"`
-		To   int64 `db:"to_id"`
+		ID    int64  `db:"id"`
+		From  int64  `db:"from_id"`
+		To    int64  `db:"to_id"`
+		Types string `db:"types"`
 	}
-	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id FROM handover_pairs
+	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id, types FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), jobID, handover.PairPending)
 	if err != nil {
 		return nil, fmt.Errorf("list pending pairs of job %d: %w", jobID, err)
 	}
 	out := make([]chunkPair, len(rows))
 	for i, r := range rows {
-		out[i] = chunkPair{ID: r.ID, From: r.From, To: r.To}
+		out[i] = chunkPair{ID: r.ID, From: r.From, To: r.To, Types: ledgerTypes(r.Types)}
 	}
 	return out, nil
 }
@@ -48,6 +49,7 @@ type pairRow struct {
 	Code     string    `db:"error_code"`
 	Message  string    `db:"error_message"`
 	Record   string    `db:"record"`
+	Types    string    `db:"types"`
 	At       timestamp `db:"done_at"`
 }
 
@@ -56,7 +58,7 @@ type pairRow struct {
 func (db *DB) pairsWhere(ctx context.Context, where string, args ...any) ([]handover.JobPair, error) {
 	var rows []pairRow
 	q := `SELECT p.id, p.line, p.from_id, p.to_id, p.from_name, p.to_name, p.status, p.error_code, p.error_message,
-p.record, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY p.id`
+p.record, p.types, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY p.id`
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("read pairs: %w", err)
 	}
@@ -79,7 +81,7 @@ p.record, p.done_at FROM handover_pairs p WHERE ` + where + ` ORDER BY p.id`
 
 func (r pairRow) jobPair(moves []handover.Move) (handover.JobPair, error) {
 	p := handover.JobPair{ID: r.ID, Row: r.Line, From: r.From, FromName: r.FromName, To: r.To, ToName: r.ToName,
-		Status: handover.PairStatus(r.Status), Moves: moves}
+		Status: handover.PairStatus(r.Status), Types: ledgerTypes(r.Types), Moves: moves}
 	if p.Moves == nil {
 		p.Moves = []handover.Move{}
 	}

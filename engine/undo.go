@@ -87,8 +87,8 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 			return err
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
-(job_id, line, from_id, to_id, from_name, to_name, status, record, undo_of)
-SELECT ?, line, from_id, to_id, from_name, to_name, ?, record, id FROM handover_pairs
+(job_id, line, from_id, to_id, from_name, to_name, status, record, undo_of, types)
+SELECT ?, line, from_id, to_id, from_name, to_name, ?, record, id, types FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending, target.ID, handover.PairDone)
 		if err != nil {
 			return fmt.Errorf("record undo pairs: %w", err)

@@ -84,7 +84,9 @@ Made by `scripts/make-corpus.sh` (do not edit by hand): the people export
 (`csvio/testdata/corpusgen`), then opened and saved by LibreOffice Calc. Each file
 has a `.want.json`: the format `csvio.Read` must detect and the pair rows it must
 return (`line` is the spreadsheet row, `from`/`to` the trimmed cells, `name` the
-Name cell with neutralisation undone), or `{"error": "code"}`. Where the bytes
+Name cell with neutralisation undone, `types` the Data Types cell likewise: a few
+rows choose data types with every separator, curly quotes and an exclusion, and the
+last row copies one leaver's row to split their data), or `{"error": "code"}`. Where the bytes
 leave the code page open, the encoding is that of the reading validation must
 pick by the names, and the pairs are that reading's. `validation` says what
 validation must then report; `TestCorpus` checks the reader's part only.

@@ -12,13 +12,16 @@ import (
 // Plan validates an upload as the operator would run it and counts what
 // each pair would move: the preview. Nothing changes.
 func (s *Service) Plan(ctx context.Context, a Access, up *handover.Upload, opts handover.RunOptions) (*handover.Plan, error) {
-	v := validate.Validator{Dir: s.DB, MaxPairs: s.MaxPairs, DeactivateSource: opts.DeactivateSource}
+	v := validate.Validator{Dir: s.DB, MaxPairs: s.MaxPairs, DeactivateSource: opts.DeactivateSource, Types: opts.Types}
 	plan, err := v.Validate(ctx, a.Op, up)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.DB.Predict(ctx, plan); err != nil {
 		return nil, err
+	}
+	if opts.DeactivateSource {
+		validate.LeftBehind(plan) // what stays is known once counted
 	}
 	return plan, nil
 }

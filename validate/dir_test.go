@@ -67,7 +67,7 @@ func (d *dbDir) VisibleTeams(ctx context.Context, op handover.User) (map[int64]b
 	return d.db.VisibleTeams(ctx, op)
 }
 
-func (d *dbDir) Transferred(ctx context.Context, tenant int64, pairs []handover.Pair) (map[handover.Pair]handover.JobRef, error) {
+func (d *dbDir) Transferred(ctx context.Context, tenant int64, pairs []handover.Pair) (map[handover.Pair][]handover.JobRef, error) {
 	if err := d.call("Transferred"); err != nil {
 		return nil, err
 	}
@@ -131,6 +131,13 @@ func (d *dbDir) add(tb testing.TB, users ...handover.User) {
 // transfer runs pair as a job of tenant 1's tenant admin, completed at.
 func (d *dbDir) transfer(tb testing.TB, pair handover.Pair, at time.Time) {
 	tb.Helper()
+	d.transferTypes(tb, pair, 0, at)
+}
+
+// transferTypes runs pair for the data types as a job of tenant 1's tenant
+// admin, completed at.
+func (d *dbDir) transferTypes(tb testing.TB, pair handover.Pair, types handover.TypeSet, at time.Time) {
+	tb.Helper()
 	ctx := context.Background()
 	d.db.Now = func() time.Time { return at }
 	defer func() { d.db.Now = time.Now }()
@@ -139,7 +146,7 @@ func (d *dbDir) transfer(tb testing.TB, pair handover.Pair, at time.Time) {
 		tb.Fatal(err)
 	}
 	defer g.Release()
-	plan := &handover.Plan{Operator: tess, Rows: []handover.PlanRow{{Row: 2, From: &pair.From, To: &pair.To}}}
+	plan := &handover.Plan{Operator: tess, Rows: []handover.PlanRow{{Row: 2, From: &pair.From, To: &pair.To, Types: types}}}
 	plan.Tally()
 	job, err := d.db.CreateJob(ctx, plan, handover.RunOptions{})
 	if err != nil {
@@ -147,5 +154,29 @@ func (d *dbDir) transfer(tb testing.TB, pair handover.Pair, at time.Time) {
 	}
 	if res, err := d.db.Execute(ctx, g, job, nil); err != nil || res.Done != 1 {
 		tb.Fatalf("transfer %v: %+v, %v", pair, res, err)
+	}
+}
+
+// undo undoes job id as tenant 1's tenant admin, completed at.
+func (d *dbDir) undo(tb testing.TB, id int64, at time.Time) {
+	tb.Helper()
+	ctx := context.Background()
+	d.db.Now = func() time.Time { return at }
+	defer func() { d.db.Now = time.Now }()
+	g, err := d.db.LockTenant(ctx, tess, "undo")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer g.Release()
+	target, err := d.db.Job(ctx, tess.TenantID, id)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	job, err := d.db.CreateUndoJob(ctx, tess, target)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if res, err := d.db.ExecuteUndo(ctx, g, job, nil); err != nil || res.Failed != 0 {
+		tb.Fatalf("undo job %d: %+v, %v", id, res, err)
 	}
 }

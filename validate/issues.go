@@ -15,6 +15,7 @@ import (
 var issueOrder = []handover.Code{
 	handover.MissingFrom,
 	handover.BadID,
+	handover.BadType,
 	handover.UnknownUser,
 	handover.OutOfView,
 	handover.SelfTransfer,
@@ -27,6 +28,7 @@ var issueOrder = []handover.Code{
 	handover.DuplicateRow,
 	handover.InactiveTarget,
 	handover.AlreadyTransferred,
+	handover.LeftBehind,
 }
 
 // sortIssues puts issues in issueOrder, keeping the order of issues with the

@@ -89,15 +89,39 @@ func checkTransferred(ctx context.Context, dir handover.Directory, op handover.U
 	}
 	for i := range rows {
 		p, ok := rows[i].Pair()
-		ref, found := done[p]
-		if !ok || !found || !v.isKnownPair(p) {
+		if !ok || !v.isKnownPair(p) {
 			continue
 		}
-		add(&rows[i], handover.AlreadyTransferred,
-			"pair already transferred by job %d on %s; it will only move rows the source has gained since",
-			ref.Job, ref.At.UTC().Format("2006-01-02"))
+		warnTransferred(&rows[i], done[p])
 	}
 	return nil
+}
+
+// warnTransferred adds already_transferred when earlier jobs handed some of
+// the row's data types over already: the first such job, and the types
+// when the row or that job chose only some.
+func warnTransferred(r *handover.PlanRow, refs []handover.JobRef) {
+	var overlap handover.TypeSet
+	var first *handover.JobRef
+	for k := range refs {
+		if o := r.Types.Overlap(refs[k].Types); o != 0 {
+			overlap |= o
+			if first == nil {
+				first = &refs[k]
+			}
+		}
+	}
+	switch {
+	case first == nil:
+	case r.Types.All() && first.Types.All():
+		add(r, handover.AlreadyTransferred,
+			"pair already transferred by job %d on %s; it will only move rows the source has gained since",
+			first.Job, first.At.UTC().Format("2006-01-02"))
+	default:
+		add(r, handover.AlreadyTransferred,
+			"pair already transferred by job %d on %s for %s; it will only move rows of those types the source has gained since",
+			first.Job, first.At.UTC().Format("2006-01-02"), overlap.Names())
+	}
 }
 
 // knownPairs returns, sorted and once, the pairs of the rows whose users are

@@ -9,11 +9,13 @@ import (
 // shape indexes the pairs of a file to find duplicate_row, fan_out, fan_in
 // and chain. Only candidate rows count: two valid IDs that differ.
 type shape struct {
-	first    map[handover.Pair]int // index of each pair's first row
-	targets  map[int64]int         // source → number of distinct targets
-	sources  map[int64]int         // target → number of distinct sources
-	bySource map[int64][]int       // source → spreadsheet rows naming it as source
-	byTarget map[int64][]int       // target → spreadsheet rows naming it as target
+	first    map[typedPair]int // index of each pair's first row with the same data types
+	pairs    map[handover.Pair]bool
+	rowsOf   map[int64][]int // source → indexes of its rows
+	targets  map[int64]int   // source → number of distinct targets
+	sources  map[int64]int   // target → number of distinct sources
+	bySource map[int64][]int // source → spreadsheet rows naming it as source
+	byTarget map[int64][]int // target → spreadsheet rows naming it as target
 }
 
 // candidate returns a row's pair when it takes part in the file's shape.
@@ -24,7 +26,9 @@ func candidate(r handover.PlanRow) (handover.Pair, bool) {
 
 func indexShape(rows []handover.PlanRow) *shape {
 	s := &shape{
-		first:    map[handover.Pair]int{},
+		first:    map[typedPair]int{},
+		pairs:    map[handover.Pair]bool{},
+		rowsOf:   map[int64][]int{},
 		targets:  map[int64]int{},
 		sources:  map[int64]int{},
 		bySource: map[int64][]int{},
@@ -37,17 +41,22 @@ func indexShape(rows []handover.PlanRow) *shape {
 		}
 		s.bySource[p.From] = append(s.bySource[p.From], r.Row)
 		s.byTarget[p.To] = append(s.byTarget[p.To], r.Row)
-		if j, seen := s.first[p]; seen {
+		s.rowsOf[p.From] = append(s.rowsOf[p.From], i)
+		if j, seen := s.first[typed(p, r)]; seen {
 			// A repeated pair adds no target and no source. The row that
 			// runs is the first without an error of its own (a row whose
 			// Name cell is wrong does not make a correct repeat of it
 			// redundant).
 			if hasError(rows[j]) && !hasError(r) {
-				s.first[p] = i
+				s.first[typed(p, r)] = i
 			}
 			continue
 		}
-		s.first[p] = i
+		s.first[typed(p, r)] = i
+		if s.pairs[p] { // the same pair again with other data types: a split
+			continue
+		}
+		s.pairs[p] = true
 		s.targets[p.From]++
 		s.sources[p.To]++
 	}
@@ -74,26 +83,13 @@ func checkShape(rows []handover.PlanRow) {
 		if !ok {
 			continue
 		}
-		if j := s.first[p]; j != i {
+		if j := s.first[typed(p, *r)]; j != i {
 			add(r, handover.DuplicateRow,
 				"this row repeats row %d (%s %d → %s %d); running it again changes nothing, so it can be deleted",
 				rows[j].Row, fromColumn, p.From, toColumn, p.To)
 		}
-		s.checkFan(r, p)
+		s.checkFan(rows, i, p)
 		s.checkChain(r, p)
-	}
-}
-
-func (s *shape) checkFan(r *handover.PlanRow, p handover.Pair) {
-	if n := s.targets[p.From]; n > 1 {
-		add(r, handover.FanOut,
-			"%s %d is handed over to %d different users (%s): one user's data can go to only one successor; keep one of these rows",
-			fromColumn, p.From, n, rowList(s.bySource[p.From]))
-	}
-	if n := s.sources[p.To]; n > 1 {
-		add(r, handover.FanIn,
-			"%s %d receives data from %d different users (%s): overwritten data such as schedules can come from only one source; keep one of these rows and hand the others over in later files",
-			toColumn, p.To, n, rowList(s.byTarget[p.To]))
 	}
 }
 

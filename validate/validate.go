@@ -8,9 +8,9 @@
 // three queries as a single pair.
 //
 // Within a row, errors come first and then warnings, each in a fixed order:
-// missing_from, bad_id, unknown_user, out_of_view, self_transfer,
+// missing_from, bad_id, bad_type, unknown_user, out_of_view, self_transfer,
 // tenant_admin, name_mismatch, both_inactive, fan_out, fan_in, chain, then
-// duplicate_row, inactive_target, already_transferred; for one code the From
+// duplicate_row, inactive_target, already_transferred, left_behind; for one code the From
 // User ID comes before the To User ID. The output depends only on the upload and the
 // directory's answers, so previews are reproducible.
 //
@@ -39,6 +39,9 @@ type Validator struct {
 	// (--deactivate-source): an inactive target is then the error
 	// both_inactive instead of the warning inactive_target.
 	DeactivateSource bool
+	// Types are the data types of rows whose Data Types cell is empty
+	// (--types); zero means every type.
+	Types handover.TypeSet
 }
 
 // Validate returns the plan for up as op would run it: one PlanRow per upload
@@ -64,7 +67,7 @@ func (v *Validator) Validate(ctx context.Context, op handover.User, up *handover
 	parsed := make([][]handover.PlanRow, len(readings))
 	var all []handover.PlanRow
 	for i, rd := range readings {
-		parsed[i] = parseRows(rd.Rows)
+		parsed[i] = parseRows(rd.Rows, v.Types)
 		all = append(all, parsed[i]...)
 	}
 	view, err := lookUp(ctx, v.Dir, op, all) // every reading's IDs, in one question
@@ -109,13 +112,15 @@ func (v *Validator) checkLimit(up *handover.Upload) error {
 		name, len(up.Rows), limit, limit)
 }
 
-// parseRows makes one plan row per upload row with its IDs parsed and the
-// issues of its ID cells.
-func parseRows(rows []handover.Row) []handover.PlanRow {
+// parseRows makes one plan row per upload row with its IDs and data types
+// parsed and the issues of those cells; an empty Data Types cell takes
+// defaults.
+func parseRows(rows []handover.Row, defaults handover.TypeSet) []handover.PlanRow {
 	out := make([]handover.PlanRow, len(rows))
 	for i, r := range rows {
 		pr := &out[i]
 		pr.Row, pr.Record = r.Line, r.Record
+		pr.Types = parseTypes(pr, r.Types, defaults)
 		if isBlank(r.From) {
 			add(pr, handover.MissingFrom,
 				"%s is empty: type the ID of the user whose data is handed over, or clear %s if this row is not a handover",

@@ -92,6 +92,7 @@ type previewCmd struct {
 	format, out, errors string
 	page, perPage       int
 	deactivate          bool
+	types               string
 }
 
 func (c *previewCmd) flags(fs *flag.FlagSet) {
@@ -101,6 +102,7 @@ func (c *previewCmd) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.perPage, "per-page", 25, "pairs per page of the text preview")
 	fs.StringVar(&c.errors, "errors", "", "also write the errors-only CSV of rows with errors to this file")
 	fs.BoolVar(&c.deactivate, "deactivate-source", false, "preview as `run --deactivate-source` would run: an inactive target is then an error")
+	typesFlag(fs, &c.types)
 }
 
 func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
@@ -108,6 +110,10 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if err := wantArgs(args, 1, "one FILE to preview (- for stdin)"); err != nil {
+		return err
+	}
+	types, err := handover.ParseTypesFlag("--types", c.types)
+	if err != nil {
 		return err
 	}
 	if err := e.checkOutputs(args[0], output{flag: "-o", path: c.out, kind: previewOutput},
@@ -118,7 +124,7 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	plan, rejected, err := c.plan(ctx, e, svc, a, args[0])
+	plan, rejected, err := c.plan(ctx, e, svc, a, args[0], handover.RunOptions{DeactivateSource: c.deactivate, Types: types})
 	if err != nil {
 		return err
 	}
@@ -147,11 +153,11 @@ func (c *previewCmd) run(ctx context.Context, e *env, args []string) error {
 // plan reads and validates the file; a rejected file gives a plan holding
 // only the file error (and the error as rejected), so JSON and HTML output
 // still describe it.
-func (c *previewCmd) plan(ctx context.Context, e *env, svc *transfer.Service, a transfer.Access, path string) (*handover.Plan, error, error) {
+func (c *previewCmd) plan(ctx context.Context, e *env, svc *transfer.Service, a transfer.Access, path string, opts handover.RunOptions) (*handover.Plan, error, error) {
 	up, err := e.readUpload(path)
 	if err == nil {
 		var plan *handover.Plan
-		if plan, err = svc.Preview(ctx, a, up, handover.RunOptions{DeactivateSource: c.deactivate}); err == nil {
+		if plan, err = svc.Preview(ctx, a, up, opts); err == nil {
 			return plan, nil, nil
 		}
 	}

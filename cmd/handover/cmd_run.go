@@ -20,6 +20,7 @@ type runCmd struct {
 	auditPath   string
 	skipInvalid bool
 	deactivate  bool
+	types       string
 	format      string
 }
 
@@ -31,6 +32,12 @@ func (c *runCmd) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.skipInvalid, "skip-invalid", false, "run the valid pairs and send rows with errors to the audit file")
 	fs.BoolVar(&c.deactivate, "deactivate-source", false, "deactivate each source whose pair succeeded")
 	fs.StringVar(&c.format, "format", "text", "output: text or json")
+	typesFlag(fs, &c.types)
+}
+
+// typesFlag defines --types, shared by preview and run.
+func typesFlag(fs *flag.FlagSet, v *string) {
+	fs.StringVar(v, "types", "", "data types to hand over, e.g. \"contacts, evaluations\" or \"-schedules\" (every type but schedules): the pair's, or a file's for rows whose Data Types cell is empty (default every type)")
 }
 
 func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
@@ -44,6 +51,10 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := e.checkOutputs(input, output{flag: "--audit", path: c.auditPath, kind: auditOutput}); err != nil {
 		return err
 	}
+	types, err := handover.ParseTypesFlag("--types", c.types)
+	if err != nil {
+		return err
+	}
 	up, err := c.upload(e, args)
 	if err != nil {
 		return err
@@ -53,7 +64,7 @@ func (c *runCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	prog := &cliProgress{e: e}
-	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid}
+	opts := handover.RunOptions{DeactivateSource: c.deactivate, SkipInvalid: c.skipInvalid, Types: types}
 	out, err := svc.Run(ctx, a, up, opts, terminalConfirm{e: e, yes: c.yes}, prog)
 	if out.Plan != nil {
 		sayPlan(out.Plan, c.words())

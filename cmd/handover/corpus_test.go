@@ -60,7 +60,7 @@ func corpusPeople(tb testing.TB) []corpusPerson {
 	if err != nil || len(recs) < 2 {
 		tb.Fatalf("people-export.csv: %d records, %v", len(recs), err)
 	}
-	want := []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team"}
+	want := []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team", "Data Types"}
 	if diff := cmp.Diff(want, recs[0]); diff != "" {
 		tb.Fatalf("people-export.csv header (-want +got):\n%s", diff)
 	}
@@ -354,6 +354,9 @@ func corpusDirect(t *testing.T, db *engine.DB, op handover.User, f corpusFile, p
 	if w := f.want.Format; w != nil && plan.Upload.Format.Encoding != w.Encoding {
 		t.Errorf("validated as %s, want %s", plan.Upload.Format.Encoding, w.Encoding)
 	}
+	if diff := cmp.Diff(corpusExpectedTypes(f), corpusTypes(plan)); diff != "" {
+		t.Errorf("data types by row (-want +got):\n%s", diff)
+	}
 	for _, r := range plan.Rows {
 		for _, is := range r.Issues {
 			// The Windows-1252 and -1250 files and the mis-decoded one
@@ -364,6 +367,36 @@ func corpusDirect(t *testing.T, db *engine.DB, op handover.User, f corpusFile, p
 			}
 		}
 	}
+}
+
+// corpusTypeRows are the data types the admin chose on corpus rows (the
+// corpus generator's Data Types cells), by spreadsheet row: every dialect
+// must read them the same. Row 24 is the split row of 1014 (row 15).
+var corpusTypeRows = map[int]handover.TypeSet{
+	2:  handover.TypesOf("contacts", "evaluations"),
+	4:  handover.TypesOf("schedules", "work_shifts"),
+	6:  handover.TypesOf("productivity").Complement(),
+	15: handover.TypesOf("contacts", "evaluations"),
+	24: handover.TypesOf("schedules", "work_shifts", "productivity"),
+}
+
+// corpusExpectedTypes is the data types of f's pair rows, by row: those
+// the admin chose, every type for the others.
+func corpusExpectedTypes(f corpusFile) map[int]string {
+	out := map[int]string{}
+	for _, p := range f.want.Pairs {
+		out[p.Line] = corpusTypeRows[p.Line].Names()
+	}
+	return out
+}
+
+// corpusTypes is the data types of a plan's rows, by row.
+func corpusTypes(plan *handover.Plan) map[int]string {
+	out := map[int]string{}
+	for _, r := range plan.Rows {
+		out[r.Row] = r.Types.Names()
+	}
+	return out
 }
 
 // corpusDoc is `preview --format json` as the corpus test reads it.

@@ -53,7 +53,7 @@ type badRow struct {
 }
 
 // exportHeader is the people CSV's header row.
-var exportHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team"}
+var exportHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team", "Data Types"}
 
 // TestFlow walks export → edit → preview → run → audit → fix → re-run and
 // checks the end state against PRODUCT.md: sources own nothing, targets hold

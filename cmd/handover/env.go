@@ -101,10 +101,17 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
 		db.ChunkSize = n
 	}
-	if v, err := db.SchemaVersion(ctx); err != nil {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
 		return nil, err
 	} else if v == 0 {
 		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has no handover schema; run `handover init` first", engine.Redact(e.dsn))
+	}
+	if latest, err := db.LatestSchema(); err != nil {
+		return nil, err
+	} else if v < latest {
+		return nil, handover.Errorf(handover.ErrUnavailable, "the database %s has schema version %d and this handover needs %d: upgrade it with `handover init --db %s`",
+			engine.Redact(e.dsn), v, latest, engine.Redact(e.dsn))
 	}
 	return db, nil
 }

@@ -81,6 +81,9 @@ func (c terminalConfirm) Confirm(_ context.Context, q transfer.Confirmation) err
 	if q.Plan.Errors > 0 {
 		skipped = fmt.Sprintf("; %s with errors will be skipped", countOf(q.Plan.Errors, "row", "rows"))
 	}
+	if left := q.Plan.Staying(); left > 0 {
+		skipped += fmt.Sprintf("; %s of data types no row chooses will stay with their sources", countOf(left, "row", "rows"))
+	}
 	return c.e.confirm(c.yes, fmt.Sprintf("%s\nThis will hand over %s (overwriting %s) for %s%s.",
 		audit.Totals(q.Plan), countOf(q.Moved, "row", "rows"), countOf(q.Overwritten, "target row", "target rows"), countOf(q.Pairs, "pair", "pairs"), skipped))
 }

@@ -528,6 +528,7 @@ type (
 		Status   string          `json:"status"`
 		Issues   []issueDoc      `json:"issues"`
 		Moves    []handover.Move `json:"moves"`
+		Stays    []handover.Stay `json:"stays"`
 	}
 	issueDoc struct {
 		Code    string `json:"code"`
@@ -575,10 +576,11 @@ func decodePreview(t *testing.T, out string) previewDoc {
 		checkKeys(t, "file_errors[]", fe, "code", "message")
 	}
 	for _, r := range top.Rows {
-		checkKeys(t, "rows[]", r, "row", "from", "from_name", "to", "to_name", "status", "issues", "moves")
+		checkKeys(t, "rows[]", r, "row", "from", "from_name", "to", "to_name", "status", "issues", "moves", "stays")
 		var lists struct {
 			Issues []json.RawMessage `json:"issues"`
 			Moves  []json.RawMessage `json:"moves"`
+			Stays  []json.RawMessage `json:"stays"`
 		}
 		mustDecode(t, string(r), &lists)
 		for _, is := range lists.Issues {
@@ -587,6 +589,9 @@ func decodePreview(t *testing.T, out string) previewDoc {
 		for _, m := range lists.Moves {
 			checkKeys(t, "rows[].moves[]", m, "type", "mode", "rows", "overwritten")
 		}
+		for _, s := range lists.Stays {
+			checkKeys(t, "rows[].stays[]", s, "type", "rows")
+		}
 	}
 	var doc previewDoc
 	mustDecode(t, out, &doc)
@@ -594,8 +599,8 @@ func decodePreview(t *testing.T, out string) previewDoc {
 		t.Errorf("file_errors and rows must be arrays, never null:\n%s", out)
 	}
 	for _, r := range doc.Rows {
-		if r.Issues == nil || r.Moves == nil {
-			t.Errorf("row %d: issues and moves must be arrays, never null", r.Row)
+		if r.Issues == nil || r.Moves == nil || r.Stays == nil {
+			t.Errorf("row %d: issues, moves and stays must be arrays, never null", r.Row)
 		}
 		for _, is := range r.Issues {
 			if is.Code == "" || strings.TrimSpace(is.Message) == "" {

@@ -293,7 +293,7 @@ func (s *soakDriver) observe() soakObs {
 		}
 	}
 	var pairs []soakPair
-	s.must(db.Select(&pairs, `SELECT id, job_id, from_id, to_id, status, COALESCE(undo_of, 0) AS undo_of FROM handover_pairs`), "read pairs")
+	s.must(db.Select(&pairs, `SELECT id, job_id, from_id, to_id, status, COALESCE(undo_of, 0) AS undo_of, types FROM handover_pairs`), "read pairs")
 	for _, p := range pairs {
 		o.pairs[p.ID] = p
 	}

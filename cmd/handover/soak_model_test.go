@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"handover"
@@ -60,6 +61,7 @@ type soakPair struct {
 	To     int64  `db:"to_id"`
 	Status string `db:"status"`
 	UndoOf int64  `db:"undo_of"` // for an undo pair: the run pair it restores
+	Types  string `db:"types"`   // the data types it hands over, as the ledger keeps them ("": every type)
 }
 
 func (p soakPair) String() string {
@@ -326,7 +328,12 @@ func (c *soakChecker) checkRun(p soakPair, l *soakLedger) {
 	}
 	l = c.keyed(p, l)
 	bf := soakBefore{dst: map[int][]soakCell{}}
+	chosen := handover.TypesOf(strings.Split(p.Types, ",")...)
 	for ti, t := range handover.Catalog {
+		if p.Types != "" && !chosen.Has(t.Table) {
+			c.checkKept(p, ti)
+			continue
+		}
 		for ci := range t.Owners {
 			bf.src = append(bf.src, c.checkMove(p, l, soakKind{ti, ci})...)
 		}
@@ -345,6 +352,20 @@ func (c *soakChecker) checkRun(p soakPair, l *soakLedger) {
 	for ti, ids := range l.Archived {
 		for _, id := range ids {
 			c.archiver[soakRow{ti, id}] = append(c.archiver[soakRow{ti, id}], p.ID)
+		}
+	}
+}
+
+// checkKept checks a data type a run pair did not choose: its source and
+// its target keep their rows of it (invariant 3).
+func (c *soakChecker) checkKept(p soakPair, ti int) {
+	for ci := range handover.Catalog[ti].Owners {
+		for _, u := range []int64{p.From, p.To} {
+			for _, cell := range c.ownedBy(u, soakKind{ti, ci}) {
+				if o := c.next(cell); o != u && !c.gone[cell.soakRow] {
+					c.fail(3, "%s (data types %s) moved %s, a type it did not choose: it %s", p, p.Types, cell, c.fate(cell, o))
+				}
+			}
 		}
 	}
 }

@@ -305,11 +305,38 @@ func (s *soakDriver) planRun(busy []int) (soakPlan, bool) {
 		pairs[k] = s.h.Pool[i]
 	}
 	s.files++
-	args := []string{"run", s.d.writePairs(fmt.Sprintf("soak-%d.csv", s.files), pairs), "--yes"}
+	args := []string{"run", s.writeTyped(fmt.Sprintf("soak-%d.csv", s.files), pairs), "--yes"}
 	if s.rng.Float64() < 0.3 {
 		args = append(args, "--deactivate-source")
 	}
 	return s.killable(soakPlan{args: args, kind: "run", pairs: free}), true
+}
+
+// writeTyped writes a file of pairs in which some rows choose a random set
+// of data types, as a list or as exclusions.
+func (s *soakDriver) writeTyped(name string, pairs []handover.Pair) string {
+	var b strings.Builder
+	b.WriteString("From User ID,To User ID,Data Types\n")
+	for _, p := range pairs {
+		var in, out []string
+		for _, t := range handover.Catalog {
+			if s.rng.IntN(2) == 0 {
+				in = append(in, t.Table)
+			} else {
+				out = append(out, "-"+t.Table)
+			}
+		}
+		cell := ""
+		switch r := s.rng.Float64(); {
+		case r < 0.2 && len(in) > 0:
+			cell = strings.Join(in, "; ")
+		case r < 0.4 && len(in) > 0:
+			cell = strings.Join(out, ", ")
+		}
+		fmt.Fprintf(&b, "%d,%d,\"%s\"\n", p.From, p.To, cell)
+	}
+	s.d.writeFile(name, b.String())
+	return name
 }
 
 // killable decides whether and when to SIGKILL the command: at a random

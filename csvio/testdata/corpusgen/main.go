@@ -64,6 +64,26 @@ var (
 	longPair   = [2]int64{123456789012345678, 123456789012345679}
 )
 
+// typeCells are the Data Types cells the admin types, by source: names and
+// labels with every separator, curly quotes and a trailing bar, an
+// exclusion (typed with the apostrophe that keeps it from being a
+// formula), and "; " inside the cell, which semicolon files must quote.
+var typeCells = map[int64]string{
+	1001: "contacts, evaluations",
+	1003: "“Schedules” | work shifts|",
+	1005: "'-productivity",
+	1014: "Contacts (recordings); Evaluations",
+}
+
+// splitPair is a second row of 1014, copied to the end of the sheet, that
+// hands the types its first row does not choose to another successor.
+var splitPair = [2]int64{1014, 1011}
+
+const splitTypes = "schedules; Work Shifts; productivity"
+
+// typesColumn is the index of the export's Data Types column.
+const typesColumn = 7
+
 // variant is one corpus file: how the admin edited the export and what a
 // reader must make of LibreOffice's result.
 type variant struct {
@@ -189,7 +209,7 @@ func pairsOf(v variant) [][2]int64 {
 // edited is the seed with To User ID filled in as the admin would, and the
 // variant's further edits, as UTF-8 with BOM (the export's own format).
 func edited(v variant) []byte {
-	all := rows()
+	all := withTypes(rows())
 	for _, p := range pairsOf(v) {
 		all[lineOf(p[0])-1][1] = asText(p[1])
 	}
@@ -203,6 +223,19 @@ func edited(v variant) []byte {
 	}
 	return b.Bytes()
 }
+
+// withTypes types the Data Types cells and adds the split row at the end.
+func withTypes(all [][]string) [][]string {
+	for id, cell := range typeCells {
+		all[lineOf(id)-1][typesColumn] = cell
+	}
+	split := append([]string(nil), all[lineOf(splitPair[0])-1]...)
+	split[1], split[typesColumn] = asText(splitPair[1]), splitTypes
+	return append(all, split)
+}
+
+// splitLine is the spreadsheet row of the split row.
+func splitLine() int { return len(seedUsers) + 2 }
 
 // lineOf returns the spreadsheet row of a seed user: the header is row 1.
 func lineOf(id int64) int {
@@ -259,10 +292,11 @@ type wantFormat struct {
 }
 
 type wantPair struct {
-	Line int    `json:"line"`
-	From string `json:"from"`
-	To   string `json:"to"`
-	Name string `json:"name"`
+	Line  int    `json:"line"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Name  string `json:"name"`
+	Types string `json:"types,omitempty"` // the Data Types cell, trimmed, neutralisation undone
 }
 
 func writeWant(path string, v variant) error {
@@ -285,16 +319,21 @@ func writeWant(path string, v variant) error {
 // IDs as LibreOffice writes them, names as in the directory (or as the
 // admin's edit left them).
 func wantPairs(v variant) []wantPair {
-	all := rows()
+	all := withTypes(rows())
 	if v.names != nil {
 		v.names(all)
 	}
 	var out []wantPair
-	for _, p := range pairsOf(v) {
-		line := lineOf(p[0])
-		name := handover.Unneutralize(lossy(all[line-1][2], v.saved))
-		out = append(out, wantPair{Line: line, From: v.id(p[0]), To: v.id(p[1]), Name: name})
+	add := func(line int, p [2]int64) {
+		cells := all[line-1]
+		out = append(out, wantPair{Line: line, From: v.id(p[0]), To: v.id(p[1]),
+			Name:  handover.Unneutralize(lossy(cells[2], v.saved)),
+			Types: strings.TrimSpace(handover.Unneutralize(lossy(cells[typesColumn], v.saved)))})
 	}
+	for _, p := range pairsOf(v) {
+		add(lineOf(p[0]), p)
+	}
+	add(splitLine(), splitPair)
 	sort.Slice(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
 }
