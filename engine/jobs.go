@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -62,22 +63,46 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 	return nil
 }
 
+// pairColumns are the columns insertPairs writes, and pairBatch how many
+// pair records one INSERT writes (11 parameters each: far under either
+// database's limit).
+const (
+	pairColumns = `job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types`
+	pairBatch   = 250
+)
+
+// insertPairs records the plan's rows as pairs of job jobID, pairBatch to
+// a statement (a one-row INSERT per pair was 2,000 round trips for a
+// full file).
 func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, rows []handover.PlanRow) error {
-	stmt, err := tx.PreparexContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
-(job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-	if err != nil {
-		return err
+	records := pairRecords(jobID, rows)
+	for start := 0; start < len(records); start += pairBatch {
+		batch := records[start:min(start+pairBatch, len(records))]
+		values := strings.TrimSuffix(strings.Repeat("("+placeholders(11)+"), ", len(batch)), ", ")
+		var args []any
+		for _, r := range batch {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs (`+pairColumns+`) VALUES `+values), args...); err != nil {
+			return fmt.Errorf("record pairs from row %v: %w", batch[0][1], err)
+		}
 	}
-	defer stmt.Close()
+	return nil
+}
+
+// pairRecords returns the values of each pair record, in file order. Runnable
+// pairs are pending; a pair repeated in the file (with the same data types)
+// runs once; error rows are all recorded, failed with their issues.
+func pairRecords(jobID int64, rows []handover.PlanRow) [][]any {
 	type typedPair struct {
 		handover.Pair
 		types int64
 	}
 	seen := make(map[typedPair]bool, len(rows))
+	records := make([][]any, 0, len(rows))
 	for _, r := range rows {
 		p := knownIDs(r)
-		if r.Runnable() { // a pair repeated in the file runs once; error rows are all recorded
+		if r.Runnable() {
 			if seen[typedPair{p, r.Types.Mask()}] {
 				continue
 			}
@@ -88,12 +113,10 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 			status, issue = handover.PairFailed, firstError(r.Issues)
 		}
 		record, _ := json.Marshal(r.Record)
-		if _, err := stmt.ExecContext(ctx, jobID, r.Row, p.From, p.To, r.FromName, r.ToName,
-			status, issue.Code, issue.Message, string(record), r.Types.String()); err != nil {
-			return fmt.Errorf("record pair on row %d: %w", r.Row, err)
-		}
+		records = append(records, []any{jobID, r.Row, p.From, p.To, r.FromName, r.ToName,
+			status, issue.Code, issue.Message, string(record), r.Types.String()})
 	}
-	return nil
+	return records
 }
 
 // knownIDs returns the row's pair, with 0 for an ID that did not parse.
