@@ -151,27 +151,13 @@ type tracker struct {
 	base  int       // pairs that had ended before this process started
 }
 
-// progress is a job's progress as the job page's JSON gives it.
-type progress struct {
-	Job    int64              `json:"job"`
-	Kind   handover.JobKind   `json:"kind"`
-	Status handover.JobStatus `json:"status"`
-	Pairs  int                `json:"pairs"`
-	Done   int                `json:"done"`
-	Failed int                `json:"failed"`
-	Moved  int64              `json:"moved"`
-	// SecondsLeft estimates the time left of a running job from its rate
-	// so far; nil when unknown (no pair ended yet, or not running).
-	SecondsLeft *int64 `json:"seconds_left"`
-}
-
 // Start records the job and its pairs as they stand (some ended before,
 // when resumed) and makes the job known to the job page.
 func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 	t.mu.Lock()
 	t.state = progress{Job: job.ID, Kind: job.Kind, Status: handover.JobRunning, Pairs: len(pairs)}
 	for _, p := range pairs {
-		t.count(p)
+		t.state.add(p)
 	}
 	t.base, t.since = t.state.Done+t.state.Failed, time.Now()
 	t.mu.Unlock()
@@ -186,23 +172,10 @@ func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 // cancelled here, between two chunks: the one that just committed stays.
 func (t *tracker) Pair(p handover.JobPair) {
 	t.mu.Lock()
-	t.count(p)
+	t.state.add(p)
 	t.mu.Unlock()
 	if t.r.isStopping() {
 		t.cancel()
-	}
-}
-
-// count adds an ended pair to the state; pending pairs are not counted.
-func (t *tracker) count(p handover.JobPair) {
-	switch p.Status {
-	case handover.PairDone, handover.PairUndone:
-		t.state.Done++
-		for _, m := range p.Moves {
-			t.state.Moved += m.Rows
-		}
-	case handover.PairFailed:
-		t.state.Failed++
 	}
 }
 
@@ -220,17 +193,6 @@ func (t *tracker) snapshot() progress {
 	p := t.state
 	p.SecondsLeft = secondsLeft(p, p.Done+p.Failed-t.base, time.Since(t.since))
 	return p
-}
-
-// secondsLeft estimates how long the rest of a running job takes from
-// ended pairs that took elapsed; nil when nothing ended yet.
-func secondsLeft(p progress, ended int, elapsed time.Duration) *int64 {
-	left := p.Pairs - p.Done - p.Failed
-	if p.Status != handover.JobRunning || ended <= 0 || elapsed <= 0 || left <= 0 {
-		return nil
-	}
-	s := int64(elapsed.Seconds()*float64(left)/float64(ended) + 0.5)
-	return &s
 }
 
 // end records how the job function ended, forgets the live state (the

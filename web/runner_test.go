@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -293,4 +294,11 @@ func TestWebRunnerOneJobPerTenant(t *testing.T) {
 			t.Fatalf("job ended %+v", end)
 		}
 	})
+}
+
+// serve makes srv the server the console's browsers talk to.
+func (c *console) serve(srv *Server) {
+	c.t.Helper()
+	c.ts = httptest.NewServer(srv)
+	c.t.Cleanup(c.ts.Close)
 }

@@ -75,6 +75,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs", http.StatusSeeOther)
 	})
+	s.jobRoutes(mux)
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
 }
