@@ -69,3 +69,15 @@ func (s *Service) Audit(ctx context.Context, a Access, id int64) (handover.Job, 
 	}
 	return job, up, failed, nil
 }
+
+// JobMoves sums what each of the jobs moved and overwrote, per data type;
+// jobs of another tenant than the operator's are left out.
+func (s *Service) JobMoves(ctx context.Context, a Access, jobs []handover.Job) (map[int64][]handover.Move, error) {
+	ids := make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		if j.Tenant == a.Op.TenantID {
+			ids = append(ids, j.ID)
+		}
+	}
+	return s.DB.JobMoves(ctx, ids)
+}

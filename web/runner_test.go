@@ -202,14 +202,42 @@ func (c *console) checkRows(want map[string][]string) {
 	}
 }
 
-// gate holds a job between its chunks: its Pair waits until open is
-// closed, so that a test sees the job running.
+// gate holds a job between its chunks: its Pair says it was reached on
+// reached (when set, once) and waits until open is closed, so that a test
+// sees the job running with its first chunk committed.
 type gate struct {
 	transfer.Progress
-	open chan struct{}
+	open    chan struct{}
+	reached chan struct{}
 }
 
-func (g gate) Pair(p handover.JobPair) { <-g.open; g.Progress.Pair(p) }
+func (g gate) Pair(p handover.JobPair) {
+	select {
+	case g.reached <- struct{}{}:
+	default:
+	}
+	<-g.open
+	g.Progress.Pair(p)
+}
+
+// idle waits until srv runs no job (its goroutines have returned, the
+// tenant's guard released). The deadline only catches a hung job.
+func (c *console) idle(srv *Server) {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		srv.jobs.mu.Lock()
+		n := len(srv.jobs.running)
+		srv.jobs.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%d jobs still running after 2 minutes", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // TestWebRunnerStart: start returns the recorded job while it runs in the
 // server's goroutine, which runs it to the end the preview showed; a
@@ -271,7 +299,7 @@ func TestWebRunnerOneJobPerTenant(t *testing.T) {
 		up := upload(t, bulkCSV(pairs[:3]))
 		open := make(chan struct{})
 		job, err := srv.start(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
-			return c.svc.Run(ctx, a, up, handover.RunOptions{}, unprompted{}, gate{p, open})
+			return c.svc.Run(ctx, a, up, handover.RunOptions{}, unprompted{}, gate{p, open, nil})
 		})
 		if err != nil {
 			t.Fatal(err)
