@@ -237,15 +237,7 @@ func TestWebUndo(t *testing.T) {
 // undo posted meanwhile is refused with 409 naming it, changing nothing.
 func (c *console) checkBusyRefusal(srv *Server, a transfer.Access, b *browser, undo string) {
 	c.t.Helper()
-	open, reached := make(chan struct{}), make(chan struct{}, 1)
-	up := upload(c.t, bulkCSV(c.agentPairs(2)))
-	job, err := srv.start(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
-		return c.svc.Run(ctx, a, up, handover.RunOptions{}, unprompted{}, gate{p, open, reached})
-	})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	<-reached
+	job, open := c.startHeld(srv, a, upload(c.t, bulkCSV(c.agentPairs(2))))
 	before := c.rows()
 	resp, body := b.post(undo, url.Values{fieldPairs: {"1"}})
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "job "+itoa(job.ID)) {
