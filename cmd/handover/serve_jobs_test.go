@@ -78,16 +78,17 @@ func (p *serveProc) undo(t *testing.T, client *http.Client, job int64, pairs int
 	return id
 }
 
-// waitMidway waits until job has pairs done and pairs pending.
-func waitMidway(t *testing.T, d *jobTenant, job int64) {
+// waitMidway waits until job has more than since pairs done and some
+// still pending, and returns how many are done.
+func waitMidway(t *testing.T, d *jobTenant, job, since int64) int64 {
 	t.Helper()
 	for deadline := time.Now().Add(sigBound); ; time.Sleep(2 * time.Millisecond) {
 		done := d.count(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = 'done'`, job)
 		if done == servePairs {
 			t.Fatalf("job %d finished before the signal could land in its middle", job)
 		}
-		if done > 0 {
-			return
+		if done > since {
+			return done
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("job %d: no pair done", job)
@@ -127,7 +128,7 @@ func TestServeResumesKilledAndStoppedJobs(t *testing.T) {
 			}
 			p := serveStart(t, d)
 			job := p.undo(t, p.signIn(t, d), run, servePairs)
-			waitMidway(t, d, job)
+			waitMidway(t, d, job, 0)
 			if err := p.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -149,5 +150,33 @@ func TestServeResumesKilledAndStoppedJobs(t *testing.T) {
 			_ = again.cmd.Process.Signal(syscall.SIGTERM)
 			<-again.done
 		}
+	})
+}
+
+// TestServeResumesKilledRun: a bulk run killed in the command line is
+// resumed by the console when it starts; the console is SIGKILLed in the
+// middle of it, started again, resumes it again, and the tables end row
+// by row as an uninterrupted run leaves them.
+func TestServeResumesKilledRun(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		d := jobSeed(t, backend, 2*servePairs+100)
+		d.env = []string{"HANDOVER_CHUNK_SIZE=1"}
+		pairs := jobPairing(d.people(1), 0, servePairs)
+		want := jobApply(d.dump(), pairs, false)
+		cli, job := crashStartJob(t, d, "run", d.writePairs("night.csv", pairs), "--yes")
+		cli.kill()
+		<-cli.done
+		done := d.count(`SELECT count(*) FROM handover_pairs WHERE job_id = ? AND status = 'done'`, job)
+		p := serveStart(t, d)
+		waitMidway(t, d, job, done)
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+		again := serveStart(t, d)
+		waitStatus(t, d, job, "done")
+		if diff := jobDiff(want, d.dump()); diff != "" {
+			t.Fatalf("after the kills and resumes, the tables differ from an uninterrupted run (-want +got):\n%s", diff)
+		}
+		_ = again.cmd.Process.Signal(syscall.SIGTERM)
+		<-again.done
 	})
 }
