@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type runner struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	finished finishedMoves
 
 	mu       sync.Mutex
 	stopping bool
@@ -92,6 +95,23 @@ func (r *runner) live(job int64) *tracker {
 	return r.byJob[job]
 }
 
+// tenantJob returns the job this server runs for tenant, as it stands now,
+// and who started it; ok is false when it runs none.
+func (r *runner) tenantJob(tenant int64) (job handover.Job, by handover.User, ok bool) {
+	r.mu.Lock()
+	var t *tracker
+	for _, c := range r.byJob {
+		if c.op.TenantID == tenant {
+			t = c
+		}
+	}
+	r.mu.Unlock()
+	if t == nil {
+		return job, by, false
+	}
+	return t.job(), t.op, true
+}
+
 func (r *runner) isStopping() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -146,6 +166,7 @@ type tracker struct {
 	err     error
 
 	mu    sync.Mutex
+	rec   handover.Job // the job as recorded at Start
 	state progress
 	since time.Time // when this process started executing the job
 	base  int       // pairs that had ended before this process started
@@ -154,7 +175,9 @@ type tracker struct {
 // Start records the job and its pairs as they stand (some ended before,
 // when resumed) and makes the job known to the job page.
 func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
+	job.Status = handover.JobRunning
 	t.mu.Lock()
+	t.rec = job
 	t.state = progress{Job: job.ID, Kind: job.Kind, Status: handover.JobRunning, Pairs: len(pairs)}
 	for _, p := range pairs {
 		t.state.add(p)
@@ -164,7 +187,6 @@ func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 	t.r.mu.Lock()
 	t.r.byJob[job.ID] = t
 	t.r.mu.Unlock()
-	job.Status = handover.JobRunning
 	t.started <- job
 }
 
@@ -177,6 +199,22 @@ func (t *tracker) Pair(p handover.JobPair) {
 	if t.r.isStopping() {
 		t.cancel()
 	}
+}
+
+// job returns the job with its totals now.
+func (t *tracker) job() handover.Job {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.rec
+	j.Pairs, j.Done, j.Failed = t.state.Pairs, t.state.Done, t.state.Failed
+	return j
+}
+
+// moves returns what the job's done pairs moved so far, per data type.
+func (t *tracker) moves() []handover.Move {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.state.byType)
 }
 
 // executing reports whether the job has started executing its pairs.
