@@ -62,9 +62,14 @@ func (s *Server) start(a transfer.Access, fn func(ctx context.Context, prog tran
 		return handover.Job{}, errors.New("the job function ended without recording a job")
 	}
 	if s.jobs.isStopping() && errors.Is(t.err, context.Canceled) {
-		return handover.Job{}, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+		return handover.Job{}, errStopping()
 	}
 	return handover.Job{}, t.err
+}
+
+// errStopping is the refusal of a job start while the server stops.
+func errStopping() error {
+	return handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
 }
 
 // launch starts fn for the operator of a and returns its tracker; a
@@ -73,7 +78,7 @@ func (r *runner) launch(a transfer.Access, fn jobFunc) (*tracker, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
-		return nil, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+		return nil, errStopping()
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	t := &tracker{r: r, op: a.Op, cancel: cancel, started: make(chan handover.Job, 1), done: make(chan struct{})}
@@ -289,8 +294,11 @@ func (s *Server) ResumeInterrupted(ctx context.Context) error {
 func (s *Server) resume(ctx context.Context, job handover.Job) {
 	log := s.Log.With().Int64("job", job.ID).Int64("operator", job.Operator).Logger()
 	a, err := s.Service.Authorize(ctx, job.Operator)
-	if err != nil {
+	if handover.ErrorCode(err) == handover.ErrForbidden {
 		log.Warn().Err(err).Msg("interrupted job not resumed: its operator may no longer operate; it stays interrupted")
+		return
+	} else if err != nil {
+		log.Error().Err(err).Msg("interrupted job not resumed: its operator could not be checked; it stays interrupted")
 		return
 	}
 	t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
