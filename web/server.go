@@ -32,9 +32,15 @@ type Server struct {
 	// MaxUpload is the most bytes one request body may hold (an upload, an
 	// API call); a longer body is refused with 413 and changes nothing.
 	MaxUpload int64
+	// AuthHeader, when set, names the request header in which a
+	// single-sign-on proxy in front of the console sends the signed-in
+	// user's email; it then signs every request in, and sessions and
+	// sign-in links are not used (serve --auth-header).
+	AuthHeader string
 
 	pages   pages
 	handler http.Handler
+	jobs    *runner
 }
 
 // NewServer returns a server for svc reached at baseURL (such as
@@ -49,6 +55,7 @@ func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Service: svc, BaseURL: u, Log: zerolog.Nop(), MaxUpload: DefaultMaxUploadMB << 20, pages: p}
+	s.jobs = newRunner(&s.Log)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = secure(http.NewCrossOriginProtection().Handler(mux))
@@ -73,6 +80,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs", http.StatusSeeOther)
 	})
+	s.jobRoutes(mux)
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
 }
