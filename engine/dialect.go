@@ -41,6 +41,9 @@ type dialect interface {
 	// parameter", and the parameter for ids.
 	idsIn(col string) string
 	idsArg(ids []int64) any
+	// searchKey returns col lowercased in byte order, as the user search
+	// indexes hold it, so that a prefix is a range of the index.
+	searchKey(col string) string
 	// chunk returns the statements that make the pairs of a chunk the
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
@@ -126,6 +129,9 @@ func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
 
 func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
 func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
+func (postgresDialect) searchKey(col string) string {
+	return "(lower(" + col + `) COLLATE "C")`
+}
 
 func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
@@ -192,6 +198,8 @@ func (sqliteDialect) txSetup(context.Context, *sqlx.Tx) error    { return nil }
 func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
 
 func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+
+func (sqliteDialect) searchKey(col string) string { return "lower(" + col + ")" }
 
 func (sqliteDialect) idsArg(ids []int64) any {
 	var b strings.Builder
