@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"handover"
+	"handover/transfer"
 )
 
 var (
@@ -32,6 +33,8 @@ type page struct {
 	Op    *handover.User
 	Tab   string // the console tab the page belongs to: "single", "bulk" or "jobs"
 	Data  any
+
+	Busy *transfer.RunningJob // the tenant's running job, for the banner of a signed-in page
 }
 
 // funcs are the helpers templates use.
@@ -74,6 +77,7 @@ func parsePages() (pages, error) {
 // that a template error is a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data page) {
 	var buf bytes.Buffer
+	data.Busy = s.busy(r, data.Op)
 	t, ok := s.pages[name]
 	if !ok {
 		s.Log.Error().Str("template", name).Msg("no such template")

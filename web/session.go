@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"handover"
@@ -76,7 +77,7 @@ func (s *Server) signedIn(h operatorHandler) http.Handler {
 		a, err := s.Service.Session(r.Context(), token)
 		switch handover.ErrorCode(err) {
 		case "":
-			err = h(w, r, a)
+			err = h(w, r.WithContext(context.WithValue(r.Context(), accessKey{}, a)), a)
 		case handover.ErrUnauthenticated:
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
@@ -90,4 +91,24 @@ func (s *Server) signedIn(h operatorHandler) http.Handler {
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// accessKey keys the signed-in operator's access in a request's context,
+// for what every page shows them (see busy).
+type accessKey struct{}
+
+// busy returns the job running for the tenant of the request's signed-in
+// operator, for the banner every page shows while one runs; nil when none
+// runs or nobody is signed in (op nil). A failed look-up is logged and
+// shows no banner: it must not take the page down.
+func (s *Server) busy(r *http.Request, op *handover.User) *transfer.RunningJob {
+	a, ok := r.Context().Value(accessKey{}).(transfer.Access)
+	if op == nil || !ok {
+		return nil
+	}
+	run, err := s.Service.Running(r.Context(), a)
+	if err != nil {
+		s.Log.Warn().Err(err).Int64("tenant", a.Op.TenantID).Msg("could not look up the tenant's running job for the banner")
+	}
+	return run
 }
