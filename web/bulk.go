@@ -23,6 +23,7 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /single/users.json", s.signedIn(s.asJSON(s.handleUsersJSON)))
 	mux.Handle("GET /single/preview.json", s.signedIn(s.asJSON(s.handlePairJSON)))
 	mux.Handle("GET /single/confirm", s.signedIn(s.handleSingleConfirm))
+	s.runRoutes(mux)
 }
 
 // handleBulk shows the Bulk tab: the export link and the upload form.

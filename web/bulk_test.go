@@ -164,16 +164,6 @@ func checkAttachment(t *testing.T, resp *http.Response, name string) {
 	}
 }
 
-// access returns the access of operator op.
-func (c *console) access(op int64) transfer.Access {
-	c.t.Helper()
-	a, err := c.svc.Authorize(context.Background(), op)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return a
-}
-
 func errorIssues(p *handover.Plan) []handover.Issue {
 	var out []handover.Issue
 	for _, r := range p.Rows {
