@@ -44,6 +44,8 @@ type dialect interface {
 	// searchKey returns col lowercased in byte order, as the user search
 	// indexes hold it, so that a prefix is a range of the index.
 	searchKey(col string) string
+	// likeNoCase is the LIKE operator that ignores case as searchKey folds it.
+	likeNoCase() string
 	// chunk returns the statements that make the pairs of a chunk the
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
@@ -132,6 +134,7 @@ func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
 func (postgresDialect) searchKey(col string) string {
 	return "(lower(" + col + `) COLLATE "C")`
 }
+func (postgresDialect) likeNoCase() string { return "ILIKE" }
 
 func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
@@ -200,6 +203,7 @@ func (sqliteDialect) lockSchema(context.Context, *sqlx.Tx) error { return nil }
 func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
 
 func (sqliteDialect) searchKey(col string) string { return "lower(" + col + ")" }
+func (sqliteDialect) likeNoCase() string          { return "LIKE" } // ASCII case, like lower()
 
 func (sqliteDialect) idsArg(ids []int64) any {
 	var b strings.Builder
