@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -33,22 +32,13 @@ func chromium(t *testing.T) string {
 // HANDOVER_SCREENSHOTS when set), and signs out with the page's button: a
 // real browser's same-origin POST passes the cross-origin protection.
 func TestWebBrowser(t *testing.T) {
-	bin := chromium(t)
+	chromium(t)
 	c := newConsole(t, "sqlite")
 	shots := os.Getenv("HANDOVER_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute) // a hung browser, not a timing assertion
-	defer cancelTimeout()
+	ctx := chrome(t)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.ts.URL+c.link(c.info.Admins[0].ID)),

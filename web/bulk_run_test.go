@@ -39,10 +39,7 @@ func confirmForm(plan *handover.Plan, skip bool) url.Values {
 // valid pairs say. The job records the upload.
 func TestWebBulkRun(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		c := newConsole(t, backend)
-		b := c.signedIn(c.info.TenantAdmin)
-		f := c.bulkFile(b, 4)
-		path := b.uploadCSV("people.csv", f.csv)
+		c, b, f, path := uploadedConsole(t, backend, 4, "people.csv")
 		plan := c.plan(c.info.TenantAdmin, f.csv)
 		before, jobs := c.rows(), c.count(`SELECT count(*) FROM handover_jobs`)
 
@@ -66,12 +63,7 @@ func TestWebBulkRun(t *testing.T) {
 		if resp, body := b.get(path + "/confirm?skip=1"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Rows with errors, skipped") {
 			t.Errorf("confirmation page with the tick: %s\n%s", resp.Status, body)
 		}
-		resp, _ = b.post(path+"/run", confirmForm(plan, true))
-		loc := resp.Header.Get("Location")
-		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
-			t.Fatalf("run with the tick: %s, Location %q", resp.Status, loc)
-		}
-		job := c.waitJob(c.access(c.info.TenantAdmin), mustID(t, strings.TrimPrefix(loc, "/jobs/")))
+		job := b.run(path+"/run", confirmForm(plan, true))
 		if job.Done != 4 || job.Failed != 2 {
 			t.Errorf("job %d: %d done, %d failed; want 4 and 2", job.ID, job.Done, job.Failed)
 		}
@@ -87,13 +79,20 @@ func TestWebBulkRun(t *testing.T) {
 	})
 }
 
-func mustID(t *testing.T, s string) int64 {
-	t.Helper()
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatalf("%q is not a job number", s)
+// run posts a confirmed Run Transfer form to path, checks that it goes to
+// the job's page, and returns the job once it has ended.
+func (b *browser) run(path string, form url.Values) handover.Job {
+	b.c.t.Helper()
+	resp, body := b.post(path, form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+		b.c.t.Fatalf("run %s: %s, Location %q\n%s", path, resp.Status, loc, body)
 	}
-	return id
+	id, err := strconv.ParseInt(strings.TrimPrefix(loc, "/jobs/"), 10, 64)
+	if err != nil {
+		b.c.t.Fatalf("run %s: Location %q is not a job page", path, loc)
+	}
+	return b.c.waitJob(b.c.access(b.c.info.TenantAdmin), id) // who sees every job
 }
 
 // TestWebUploadTooLarge: a 1 GB upload is cut off at the limit with 413
@@ -132,10 +131,7 @@ func (zeros) Read(p []byte) (int, error) {
 // the sign-in page.
 func TestWebUploadOwnerOnly(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		c := newConsole(t, backend)
-		owner := c.signedIn(c.info.TenantAdmin)
-		f := c.bulkFile(owner, 2)
-		path := owner.uploadCSV("people.csv", f.csv)
+		c, _, f, path := uploadedConsole(t, backend, 2, "people.csv")
 		plan := c.plan(c.info.TenantAdmin, f.csv)
 		for _, op := range []int64{c.info.Admins[0].ID, c.otherTenantAdmin()} {
 			b := c.signedIn(op)

@@ -33,6 +33,12 @@ func (c *console) bulkFile(b *browser, pairs int) bulkFile {
 	if resp.StatusCode != http.StatusOK {
 		c.t.Fatalf("export: %s\n%s", resp.Status, export)
 	}
+	return c.editedFile(export, pairs)
+}
+
+// editedFile is bulkFile made from an export downloaded elsewhere.
+func (c *console) editedFile(export string, pairs int) bulkFile {
+	c.t.Helper()
 	var agents []int64
 	for _, id := range c.info.ActiveAgents {
 		if id != c.inside && id != c.outside {
@@ -50,6 +56,17 @@ func (c *console) bulkFile(b *browser, pairs int) bulkFile {
 	}
 	f.csv = editExport(c.t, export, edits)
 	return f
+}
+
+// uploadedConsole is a console whose tenant admin, signed in on b, has
+// uploaded (as name) an edited export with pairs valid pairs; path is the
+// upload's preview.
+func uploadedConsole(t *testing.T, backend string, pairs int, name string) (c *console, b *browser, f bulkFile, path string) {
+	t.Helper()
+	c = newConsole(t, backend)
+	b = c.signedIn(c.info.TenantAdmin)
+	f = c.bulkFile(b, pairs)
+	return c, b, f, b.uploadCSV(name, f.csv)
 }
 
 // TestWebBulkExport: the export link downloads exactly what `handover
@@ -195,10 +212,7 @@ func (c *console) plan(op int64, content string) *handover.Plan {
 // writes for the same upload.
 func TestWebBulkErrorsCSV(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
-		c := newConsole(t, backend)
-		b := c.signedIn(c.info.TenantAdmin)
-		f := c.bulkFile(b, 3)
-		path := b.uploadCSV("people.csv", f.csv)
+		c, b, f, path := uploadedConsole(t, backend, 3, "people.csv")
 		resp, got := b.get(path + "/errors.csv")
 		plan := c.plan(c.info.TenantAdmin, f.csv)
 		var want bytes.Buffer
