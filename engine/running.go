@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"handover"
 )
@@ -37,4 +38,35 @@ func (db *DB) Unfinished(ctx context.Context) ([]handover.Job, error) {
 		}
 	}
 	return db.listJobs(ctx, `j.status = ? ORDER BY j.id`, handover.JobInterrupted)
+}
+
+// JobMoves sums what each of the jobs moved and overwrote, per data type
+// in catalog order: the per-type counts of a job list.
+func (db *DB) JobMoves(ctx context.Context, jobs []int64) (map[int64][]handover.Move, error) {
+	var rows []struct {
+		Job         int64  `db:"job_id"`
+		Type        string `db:"data_type"`
+		Moved       int64  `db:"moved"`
+		Overwritten int64  `db:"overwritten"`
+	}
+	q := `SELECT job_id, data_type, sum(moved) AS moved, sum(overwritten) AS overwritten
+FROM handover_moves WHERE ` + db.dialect.idsIn("job_id") + ` GROUP BY job_id, data_type`
+	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), db.dialect.idsArg(jobs)); err != nil {
+		return nil, fmt.Errorf("sum the moves of %d jobs: %w", len(jobs), err)
+	}
+	out := map[int64][]handover.Move{}
+	for _, r := range rows {
+		if t, ok := handover.LookupType(r.Type); ok && (r.Moved > 0 || r.Overwritten > 0) { // not the deactivation journal
+			out[r.Job] = append(out[r.Job], handover.Move{Type: r.Type, Mode: t.Mode, Rows: r.Moved, Overwritten: r.Overwritten})
+		}
+	}
+	for _, moves := range out {
+		slices.SortFunc(moves, func(a, b handover.Move) int { return catalogIndex(a.Type) - catalogIndex(b.Type) })
+	}
+	return out, nil
+}
+
+// catalogIndex is a data type's place in the catalog.
+func catalogIndex(table string) int {
+	return slices.IndexFunc(handover.Catalog, func(t handover.DataType) bool { return t.Table == table })
 }

@@ -69,3 +69,26 @@ func (s *Service) Audit(ctx context.Context, a Access, id int64) (handover.Job, 
 	}
 	return job, up, failed, nil
 }
+
+// JobMoves sums what each of the jobs moved and overwrote, per data type;
+// jobs of another tenant than the operator's are left out.
+func (s *Service) JobMoves(ctx context.Context, a Access, jobs []handover.Job) (map[int64][]handover.Move, error) {
+	ids := make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		if j.Tenant == a.Op.TenantID {
+			ids = append(ids, j.ID)
+		}
+	}
+	return s.DB.JobMoves(ctx, ids)
+}
+
+// AuthorizeEmail returns the access of the user a single-sign-on proxy
+// signed in, named by their email: an active admin or tenant admin, as
+// Authorize checks, afresh on every request.
+func (s *Service) AuthorizeEmail(ctx context.Context, email string) (Access, error) {
+	id, err := s.DB.UserByEmail(ctx, email)
+	if err != nil {
+		return Access{}, err
+	}
+	return s.Authorize(ctx, id)
+}

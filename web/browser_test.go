@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -32,13 +33,13 @@ func chromium(t *testing.T) string {
 // HANDOVER_SCREENSHOTS when set), and signs out with the page's button: a
 // real browser's same-origin POST passes the cross-origin protection.
 func TestWebBrowser(t *testing.T) {
-	chromium(t)
+	bin := chromium(t)
 	c := newConsole(t, "sqlite")
 	shots := os.Getenv("HANDOVER_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	ctx := chrome(t)
+	ctx := headless(t, bin)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.ts.URL+c.link(c.info.Admins[0].ID)),
@@ -77,6 +78,24 @@ func TestWebBrowser(t *testing.T) {
 	if heading := text(ctx, t, "h1"); heading != "Sign in" {
 		t.Errorf("after Sign out: heading %q", heading)
 	}
+}
+
+// headless starts the Chromium at bin for the test, ended with it, and
+// returns its context, bounded against a hung browser (not a timing
+// assertion).
+func headless(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelTimeout)
+	return ctx
 }
 
 // text returns the visible text of the first element matching css.

@@ -17,23 +17,6 @@ import (
 	"handover/audit"
 )
 
-// chrome starts headless Chromium for the test and returns its context;
-// a hung browser ends the test after 3 minutes (not a timing assertion).
-func chrome(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(cancelTimeout)
-	return ctx
-}
-
 // do runs browser steps, failing the test with what was being done.
 func do(ctx context.Context, t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -141,10 +124,10 @@ func rangeIs(want string) string {
 // a row of the errors CSV, upload it again and run it. The data is
 // checked row by row after each run.
 func TestWebBrowserBulk(t *testing.T) {
-	chromium(t)
+	bin := chromium(t)
 	eachBackend(t, func(t *testing.T, backend string) {
 		c := newConsole(t, backend)
-		ctx := chrome(t)
+		ctx := headless(t, bin)
 		do(ctx, t, "sign in", chromedp.Navigate(c.ts.URL+c.link(c.info.TenantAdmin)), chromedp.WaitVisible(chromedp.CSS(`main h1`)),
 			chromedp.Click(chromedp.CSS(`nav.tabs a[href="/bulk"]`)), chromedp.WaitVisible(chromedp.CSS(`#upload-file`)))
 		export := fetchBytes(ctx, t, `a[href="/bulk/people.csv"]`)
@@ -223,10 +206,10 @@ func pairsOf(m map[int64]int64) []handover.Pair {
 // click, see the live preview, confirm in the dialog and reach the job's
 // Data Transfer Successful; the data is checked row by row.
 func TestWebBrowserSingle(t *testing.T) {
-	chromium(t)
+	bin := chromium(t)
 	eachBackend(t, func(t *testing.T, backend string) {
 		c := newConsole(t, backend)
-		ctx := chrome(t)
+		ctx := headless(t, bin)
 		from, to := c.info.InactiveAgents[0], c.info.ActiveAgents[5]
 		before := c.rows()
 		do(ctx, t, "sign in", chromedp.Navigate(c.ts.URL+c.link(c.info.TenantAdmin)), chromedp.WaitVisible(chromedp.CSS(`main h1`)),

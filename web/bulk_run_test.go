@@ -11,17 +11,6 @@ import (
 	"handover"
 )
 
-// post submits a form as the page's Run Transfer does.
-func (b *browser) post(path string, form url.Values) (*http.Response, string) {
-	b.c.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
-}
-
 // confirmForm is the form the confirmation dialog posts for plan.
 func confirmForm(plan *handover.Plan, skip bool) url.Values {
 	pairs, moved, over := plan.WouldRun()

@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"handover"
 	"handover/transfer"
@@ -151,4 +155,99 @@ func TestWebJobFailures(t *testing.T) {
 			t.Errorf("an admin who cannot see %d:\npage %s\naudit %q", out, body, hidden)
 		}
 	})
+}
+
+// post sends a same-origin form POST of path.
+func (b *browser) post(path string, form url.Values) (*http.Response, string) {
+	b.c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return b.do(req)
+}
+
+// TestWebUndo: the Jobs page offers Undo, Verify and the per-type counts;
+// the confirmation page shows the totals; a stale confirmation, a job
+// running for the tenant (409) and an admin who cannot see every user of
+// the job (403, out_of_view) change nothing; the confirmed undo runs in
+// the background and gives every row back, which Verify confirms.
+func TestWebUndo(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		srv, a := c.server(), c.access(c.info.TenantAdmin)
+		c.serve(srv)
+		before := c.rows()
+		view := c.info.Admins[0].InView
+		run := c.runPair(c.info.TenantAdmin, view[1], view[2])
+		ta, admin := c.browser(), c.browser()
+		ta.signIn(c.info.TenantAdmin)
+		admin.signIn(c.info.Admins[0].ID)
+
+		_, body := ta.get("/jobs")
+		for _, want := range []string{`action="/jobs/` + itoa(run) + `/undo"`, `data-pairs="1"`, `href="/jobs/` + itoa(run) + `/verify"`, "Contacts (recordings) 1, Evaluations 2", `<dialog class="confirm" id="undo-dialog"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("jobs page lacks %q:\n%s", want, body)
+			}
+		}
+		undo := "/jobs/" + itoa(c.job) + "/undo"
+		if resp, body := admin.get(undo); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "outside your view") {
+			t.Errorf("admin's undo page of a job with a user outside the view: %s\n%s", resp.Status, body)
+		}
+		if resp, body := admin.post(undo, url.Values{fieldPairs: {"1"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "outside your view") {
+			t.Errorf("admin's undo of a job with a user outside the view: %s\n%s", resp.Status, body)
+		}
+		undo = "/jobs/" + itoa(run) + "/undo"
+		if resp, body := ta.get(undo); resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm_pairs" value="1"`) || !strings.Contains(body, "back to their sources") {
+			t.Errorf("undo confirmation page: %s\n%s", resp.Status, body)
+		}
+		if resp, body := ta.post(undo, url.Values{fieldPairs: {"2"}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "nothing was undone") {
+			t.Errorf("stale undo confirmation: %s\n%s", resp.Status, body)
+		}
+		if resp, body := ta.post(undo, url.Values{}); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("undo without its confirmation: %s\n%s", resp.Status, body)
+		}
+		c.checkBusyRefusal(srv, a, ta, undo)
+		after := c.rows()
+		if cmp.Equal(before, after) {
+			t.Fatal("the runs moved nothing")
+		}
+		resp, _ := ta.post(undo, url.Values{fieldPairs: {"1"}})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs/") {
+			t.Fatalf("undo: %s, Location %q", resp.Status, loc)
+		}
+		undoJob, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/jobs/"), 10, 64)
+		if end := c.waitJob(a, undoJob); end.Status != handover.JobDone || end.UndoOf == nil || *end.UndoOf != run {
+			t.Fatalf("undo job %+v", end)
+		}
+		c.checkRows(before)
+		if _, body := ta.get(loc); !strings.Contains(body, "Undo successful") {
+			t.Errorf("undo job page:\n%s", body)
+		}
+		if resp, body := ta.get(loc + "/verify"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Verified: the data matches") {
+			t.Errorf("verify of the undo: %s\n%s", resp.Status, body)
+		}
+	})
+}
+
+// checkBusyRefusal holds a job running for the tenant and checks that an
+// undo posted meanwhile is refused with 409 naming it, changing nothing.
+func (c *console) checkBusyRefusal(srv *Server, a transfer.Access, b *browser, undo string) {
+	c.t.Helper()
+	job, open := c.startHeld(srv, a, upload(c.t, bulkCSV(c.agentPairs(2))))
+	before := c.rows()
+	resp, body := b.post(undo, url.Values{fieldPairs: {"1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "job "+itoa(job.ID)) {
+		c.t.Errorf("undo while job %d runs: %s\n%s", job.ID, resp.Status, body)
+	}
+	c.checkRows(before)
+	close(open)
+	c.idle(srv)
+	// Undo that job too, so that the data is as before it ran.
+	if _, err := c.svc.Undo(context.Background(), a, job.ID, unprompted{}, quiet{}); err != nil {
+		c.t.Fatal(err)
+	}
 }

@@ -39,14 +39,17 @@ type page struct {
 
 // funcs are the helpers templates use.
 var funcs = template.FuncMap{
-	"person": person,
-	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"typeName": func(table string) string {
-		if t, ok := handover.LookupType(table); ok {
-			return t.Name
-		}
-		return table
-	},
+	"person":   person,
+	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"typeName": typeLabel,
+}
+
+// typeLabel is a data type's name ("Evaluations"), its table when unknown.
+func typeLabel(table string) string {
+	if t, ok := handover.LookupType(table); ok {
+		return t.Name
+	}
+	return table
 }
 
 // person renders a user as every page shows them: "Jenny Andrews (11)",

@@ -213,3 +213,57 @@ func (t *tracker) end(out transfer.Outcome, err error) {
 	}
 	close(t.done)
 }
+
+// ResumeInterrupted resumes, in the background, the interrupted jobs of
+// every tenant (those a stop or a crash left, the console's or the command
+// line's), each as its own operator authorised afresh: a job whose
+// operator may no longer operate, or no longer sees every user of the job,
+// stays interrupted and is logged. A tenant's jobs are resumed one after
+// the other, oldest first. It returns once the jobs are listed.
+func (s *Server) ResumeInterrupted(ctx context.Context) error {
+	jobs, err := s.Service.Unfinished(ctx)
+	if err != nil {
+		return err
+	}
+	byTenant := map[int64][]handover.Job{}
+	var order []int64
+	for _, j := range jobs {
+		if byTenant[j.Tenant] == nil {
+			order = append(order, j.Tenant)
+		}
+		byTenant[j.Tenant] = append(byTenant[j.Tenant], j)
+	}
+	r := s.jobs
+	for _, tenant := range order {
+		r.wg.Add(1)
+		go func(jobs []handover.Job) {
+			defer r.wg.Done()
+			for _, j := range jobs {
+				s.resume(r.ctx, j)
+			}
+		}(byTenant[tenant])
+	}
+	return nil
+}
+
+// resume resumes one interrupted job as its operator and waits for it to
+// end; a refusal leaves it interrupted, logged.
+func (s *Server) resume(ctx context.Context, job handover.Job) {
+	log := s.Log.With().Int64("job", job.ID).Int64("operator", job.Operator).Logger()
+	a, err := s.Service.Authorize(ctx, job.Operator)
+	if err != nil {
+		log.Warn().Err(err).Msg("interrupted job not resumed: its operator may no longer operate; it stays interrupted")
+		return
+	}
+	t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
+		return s.Service.Resume(ctx, a, job.ID, p)
+	})
+	if err != nil {
+		log.Warn().Err(err).Msg("interrupted job not resumed; it stays interrupted")
+		return
+	}
+	<-t.done
+	if t.since.IsZero() && t.err != nil { // refused before it ran (out_of_view, locked)
+		log.Warn().Err(t.err).Msg("interrupted job not resumed; it stays interrupted")
+	}
+}

@@ -32,6 +32,11 @@ type Server struct {
 	// MaxUpload is the most bytes one request body may hold (an upload, an
 	// API call); a longer body is refused with 413 and changes nothing.
 	MaxUpload int64
+	// AuthHeader, when set, names the request header in which a
+	// single-sign-on proxy in front of the console sends the signed-in
+	// user's email; it then signs every request in, and sessions and
+	// sign-in links are not used (serve --auth-header).
+	AuthHeader string
 
 	pages   pages
 	handler http.Handler
