@@ -112,6 +112,23 @@ func uploadInBrowser(ctx context.Context, t *testing.T, c *console, name, conten
 		chromedp.WaitVisible(chromedp.CSS(`main h1 .file`)))
 }
 
+// dropInBrowser drops content as a file named name on the Bulk tab's drop
+// zone, as a file dragged from the desktop arrives, and waits for the
+// preview.
+func dropInBrowser(ctx context.Context, t *testing.T, c *console, name, content string) {
+	t.Helper()
+	do(ctx, t, "the Bulk tab", chromedp.Navigate(c.ts.URL+"/bulk"), chromedp.WaitVisible(chromedp.CSS(`form[data-dropzone]`)))
+	do(ctx, t, "drop "+name, chromedp.Evaluate[chromedp.Void](`(() => {
+		const bytes = Uint8Array.from(atob('`+base64.StdEncoding.EncodeToString([]byte(content))+`'), c => c.charCodeAt(0));
+		const dt = new DataTransfer();
+		dt.items.add(new File([bytes], `+jsString(name)+`, {type: 'text/csv'}));
+		const zone = document.querySelector('form[data-dropzone]');
+		zone.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+		zone.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+	})()`))
+	waitFor(ctx, t, "the dropped file's preview", `location.pathname.startsWith('/bulk/uploads/') && document.querySelector('main h1 .file')?.textContent === `+jsString(name))
+}
+
 // rangeIs is the condition that the preview's pager says want.
 func rangeIs(want string) string {
 	return `(document.querySelector('.pager .range') || {}).textContent?.startsWith(` + jsString(want) + `)`
@@ -120,8 +137,9 @@ func rangeIs(want string) string {
 // TestWebBrowserBulk carries the Bulk flow in headless Chromium on each
 // backend: sign in by link, download the export, upload it edited, page
 // through the preview, filter the errors, download the errors CSV, run
-// with Skip rows with errors through the dialog to the job page, then fix
-// a row of the errors CSV, upload it again and run it. The data is
+// with Skip rows with errors through the dialog (Escape closes it) to the
+// job page, then fix a row of the errors CSV, drop it on the upload form
+// and run it. The data is
 // checked row by row after each run.
 func TestWebBrowserBulk(t *testing.T) {
 	bin := chromium(t)
@@ -161,7 +179,7 @@ func TestWebBrowserBulk(t *testing.T) {
 
 		successor := f.sources[0] // transferred its data away: free to receive
 		fixed := strings.Replace(errorsCSV, ","+itoa(ghostID)+",", ","+itoa(successor)+",", 1)
-		uploadInBrowser(ctx, t, c, "people-errors-fixed.csv", fixed)
+		dropInBrowser(ctx, t, c, "people-errors-fixed.csv", fixed)
 		waitFor(ctx, t, "the fixed file's preview", rangeIs("Rows 1–2 of 2"))
 		if got := text(ctx, t, ".total-error .value"); got != "1" {
 			t.Fatalf("fixed file: %s errors, want 1 (the self-transfer)", got)
@@ -184,6 +202,12 @@ func runSkipping(ctx context.Context, t *testing.T, end string) {
 		t.Fatal("Run Transfer stays disabled with Skip rows with errors ticked")
 	}
 	do(ctx, t, "Run Transfer", chromedp.Click(chromedp.CSS(`button[data-run]`)), chromedp.WaitVisible(chromedp.CSS(`dialog#confirm-bulk`)))
+	if focus := eval[string](ctx, t, `document.activeElement.closest('dialog')?.id || ''`); focus != "confirm-bulk" {
+		t.Errorf("the dialog opened without the focus (on %q)", focus)
+	}
+	do(ctx, t, "Escape", chromedp.KeyEvent(kb.Escape))
+	waitFor(ctx, t, "Escape to close the dialog", `!document.querySelector('dialog#confirm-bulk').open`)
+	do(ctx, t, "Run Transfer again", chromedp.Click(chromedp.CSS(`button[data-run]`)), chromedp.WaitVisible(chromedp.CSS(`dialog#confirm-bulk`)))
 	if summary := text(ctx, t, "dialog#confirm-bulk .summary"); !strings.Contains(summary, "Rows with errors, skipped") {
 		t.Errorf("the dialog's totals: %q", summary)
 	}
@@ -230,6 +254,9 @@ func TestWebBrowserSingle(t *testing.T) {
 		do(ctx, t, "pick it by click", chromedp.Click(chromedp.CSS(`#pick-to-list li[data-id="`+itoa(to)+`"]`)))
 		arrow := c.name(from) + " (" + itoa(from) + ") → " + c.name(to) + " (" + itoa(to) + ")"
 		waitFor(ctx, t, "the live preview", `document.querySelector('#pair-preview .arrow')?.textContent === `+jsString(arrow))
+		if search := eval[string](ctx, t, `location.search`); search != "" {
+			t.Errorf("the Single tab reloaded (%s) instead of picking in the page", search)
+		}
 		shoot(ctx, t, "single-preview")
 		do(ctx, t, "Run Transfer", chromedp.Click(chromedp.CSS(`#pair-preview button[data-run]`)), chromedp.WaitVisible(chromedp.CSS(`dialog#confirm-single`)))
 		if summary := text(ctx, t, "dialog#confirm-single .summary"); !strings.Contains(summary, "Pairs to run") {

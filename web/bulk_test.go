@@ -244,3 +244,41 @@ func TestWebBulkFileErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestWebBulkPartialView: an admin's export, preview and errors download
+// hold only their view: a user outside it is "(ID)" with an out_of_view
+// error, never a name, and another tenant's users are unknown.
+func TestWebBulkPartialView(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		admin := c.info.Admins[0]
+		b := c.signedIn(admin.ID)
+		_, export := b.get("/bulk/people.csv")
+		hidden := []string{"Neil", c.name(admin.OutOfView[1]), c.name(c.info.OtherTenantUsers[0])}
+		for _, name := range hidden {
+			if strings.Contains(export, name) {
+				t.Errorf("the admin's export holds %q, outside their view", name)
+			}
+		}
+		edited := editExport(t, export, map[int64]int64{admin.InView[3]: c.outside, admin.InView[4]: admin.InView[5]})
+		edited += itoa(admin.OutOfView[1]) + "," + itoa(admin.InView[6]) + "\n" + itoa(c.info.OtherTenantUsers[0]) + "," + itoa(admin.InView[7]) + "\n"
+		path := b.uploadCSV("people.csv", edited)
+		for _, p := range []string{path, path + "?errors=1", path + "/errors.csv", path + "/confirm?skip=1"} {
+			resp, body := b.get(p)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %s\n%s", p, resp.Status, body)
+			}
+			for _, name := range hidden {
+				if strings.Contains(body, template.HTMLEscapeString(name)) || strings.Contains(body, name) {
+					t.Errorf("%s shows %q, outside the admin's view", p, name)
+				}
+			}
+		}
+		_, page := b.get(path)
+		for _, want := range []string{"→ (" + itoa(c.outside) + ")", "(" + itoa(admin.OutOfView[1]) + ") →", "out_of_view", "unknown_user"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the preview lacks %q", want)
+			}
+		}
+	})
+}

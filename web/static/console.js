@@ -68,8 +68,22 @@
     form.querySelectorAll("[data-picker]").forEach(function (box) {
       picker(box, chosen, inactive, function () { showPair(chosen, preview); });
     });
+    // Enter in a picker chooses, it does not reload the page; the Preview
+    // button still lets the server resolve typed text.
+    // A picker edited again: the pair shown is no longer the one chosen.
+    form.addEventListener("input", function (e) {
+      if (!e.target.matches("[data-picker] input") || !preview.querySelector(".pair-preview")) return;
+      var p = document.createElement("p");
+      p.className = "empty";
+      p.textContent = "Choose both users to see what would move.";
+      preview.replaceChildren(p);
+    });
+    var enter = false;
+    form.addEventListener("keydown", function (e) { enter = e.key === "Enter" && e.target.matches("[data-picker] input"); });
     form.addEventListener("submit", function (e) {
       if (chosen.to && chosen.from) { e.preventDefault(); showPair(chosen, preview); }
+      else if (enter) e.preventDefault();
+      enter = false;
     });
   }
 
@@ -90,9 +104,20 @@
       input.setAttribute("aria-activedescendant", items[active].id);
       items[active].scrollIntoView({ block: "nearest" });
     }
+    // note replaces what the server said under the picker (the chosen
+    // user's details, a problem, candidates) with text, or nothing.
+    function note(text) {
+      box.querySelectorAll(".chosen, .problem, .candidates").forEach(function (el) { el.remove(); });
+      if (!text) return;
+      var p = document.createElement("p");
+      p.className = "chosen";
+      p.textContent = text;
+      box.append(p);
+    }
     function choose(li) {
       input.value = li.dataset.label;
       chosen[field] = li.dataset.id;
+      note(li.dataset.more);
       close();
       changed();
     }
@@ -116,6 +141,7 @@
           var more = document.createElement("span");
           more.className = "muted";
           more.textContent = u.email + (u.team ? " · " + u.team : "") + (u.active ? "" : " · inactive");
+          li.dataset.more = more.textContent;
           li.append(name, more);
           li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(li); });
           list.append(li);
@@ -132,6 +158,7 @@
     }
     input.addEventListener("input", function () {
       delete chosen[field];
+      note("");
       clearTimeout(timer);
       timer = setTimeout(search, 150);
     });
@@ -139,7 +166,7 @@
       var open = !list.hidden;
       if (e.key === "ArrowDown") { e.preventDefault(); if (!open) search(); else mark(active + 1); }
       else if (e.key === "ArrowUp" && open) { e.preventDefault(); mark(active - 1); }
-      else if (e.key === "Enter" && open && active >= 0 && list.children[active].dataset.id) { e.preventDefault(); choose(list.children[active]); }
+      else if (e.key === "Enter") { e.preventDefault(); if (open && active >= 0 && list.children[active].dataset.id) choose(list.children[active]); }
       else if (e.key === "Escape" && open) { e.preventDefault(); close(); }
     });
     input.addEventListener("blur", close);
