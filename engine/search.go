@@ -111,7 +111,7 @@ func isID(text string) bool {
 // already found (LIKE without case, as the dialect spells it).
 func (db *DB) containsMatch(text string, found []handover.User) match {
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
-	m := match{where: ` AND u.name ` + db.dialect.likeNoCase() + ` ? ESCAPE '\'`, args: []any{like}, order: `u.name, u.id`}
+	m := match{where: ` AND u.name ` + db.dialect.likeNoCase() + ` ? ESCAPE '\'`, args: []any{like}, order: `u.name, u.id`, scan: true}
 	if len(found) > 0 {
 		ids := make([]int64, len(found))
 		for i, u := range found {
