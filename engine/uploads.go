@@ -60,6 +60,23 @@ FROM handover_uploads WHERE id = ? AND tenant_id = ? AND operator_id = ?`), id, 
 	return r.StoredUpload, r.Content, nil
 }
 
+// Uploads lists operator's uploads (of tenant), newest first, at most
+// limit, without their content.
+func (db *DB) Uploads(ctx context.Context, tenant, operator int64, limit int) ([]handover.StoredUpload, error) {
+	var rows []storedRow
+	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, tenant_id, operator_id, file_name, file_sha256, size, created_at, job_id
+FROM handover_uploads WHERE tenant_id = ? AND operator_id = ? ORDER BY created_at DESC, id LIMIT ?`), tenant, operator, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list uploads of operator %d: %w", operator, err)
+	}
+	out := make([]handover.StoredUpload, len(rows))
+	for i, r := range rows {
+		out[i] = r.StoredUpload
+		out[i].Created = r.Created.Time
+	}
+	return out, nil
+}
+
 // attachUpload records on the stored upload id that job ran it, in the
 // transaction that records the job.
 func attachUpload(ctx context.Context, tx *sqlx.Tx, id string, job handover.Job) error {

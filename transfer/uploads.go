@@ -50,6 +50,15 @@ func uploadName(name string) string {
 	return name
 }
 
+// UploadsListed is how many of the operator's newest uploads the Bulk tab
+// lists.
+const UploadsListed = 10
+
+// Uploads lists the operator's own uploads still kept, newest first.
+func (s *Service) Uploads(ctx context.Context, a Access) ([]handover.StoredUpload, error) {
+	return s.DB.Uploads(ctx, a.Op.TenantID, a.Op.ID, UploadsListed)
+}
+
 // Upload reads back one of the operator's stored uploads. Another
 // operator's upload, or another tenant's, is not found. A file the reader
 // rejects as a whole returns its error with the stored upload.

@@ -28,13 +28,20 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 
 // handleBulk shows the Bulk tab: the export link and the upload form.
 func (s *Server) handleBulk(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
-	s.render(w, r, http.StatusOK, "bulk", page{Title: "Bulk", Op: &a.Op, Tab: "bulk", Data: bulkPage{MaxUpload: megabytes(s.MaxUpload)}})
+	uploads, err := s.Service.Uploads(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "bulk", page{Title: "Bulk", Op: &a.Op, Tab: "bulk",
+		Data: bulkPage{MaxUpload: megabytes(s.MaxUpload), Uploads: uploads}})
 	return nil
 }
 
 // bulkPage is the Bulk tab before an upload.
 type bulkPage struct {
 	MaxUpload string // the upload limit, "50 MB"
+	// Uploads are the operator's newest uploads, to come back to.
+	Uploads []handover.StoredUpload
 }
 
 // handleExport downloads the people CSV of the operator's view: what

@@ -65,6 +65,12 @@ func TestWebBulkRun(t *testing.T) {
 		if n := c.count(`SELECT count(*) FROM handover_uploads WHERE id = ? AND job_id = ?`, id, job.ID); n != 1 {
 			t.Errorf("job %d does not record upload %s", job.ID, id)
 		}
+		if _, page := b.get("/bulk"); !strings.Contains(page, `<a href="`+path+`">people.csv</a>`) || !strings.Contains(page, `<a href="/jobs/`+itoa(job.ID)+`">Job `+itoa(job.ID)+`</a>`) {
+			t.Errorf("the Bulk tab does not list the upload with its job:\n%s", page)
+		}
+		if _, page := c.signedIn(c.info.Admins[0].ID).get("/bulk"); strings.Contains(page, path) {
+			t.Errorf("another admin's Bulk tab lists the upload")
+		}
 	})
 }
 
