@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 
 	"handover"
@@ -80,7 +81,7 @@ func (s *Server) handlePreview(w http.ResponseWriter, r *http.Request, a transfe
 	stored, plan, err := s.Service.PreviewUpload(r.Context(), a, r.PathValue("id"), handover.RunOptions{})
 	code := http.StatusOK
 	if _, rejected := transfer.RejectedPlan(err); rejected {
-		code = status(err)
+		code = http.StatusUnprocessableEntity // the page is there; the file cannot be used
 	} else if err != nil {
 		return err
 	}
@@ -104,8 +105,18 @@ func (s *Server) handleErrorsCSV(w http.ResponseWriter, r *http.Request, a trans
 	if err := audit.WriteErrors(&buf, plan.Upload, audit.PlanErrors(plan)); err != nil {
 		return err
 	}
-	download(w, strings.TrimSuffix(stored.Name, ".csv")+"-errors.csv", buf.Bytes())
+	download(w, errorsName(stored.Name), buf.Bytes())
 	return nil
+}
+
+// errorsName names the errors CSV of an upload: people.csv gives
+// people-errors.csv.
+func errorsName(upload string) string {
+	base := upload
+	if ext := path.Ext(upload); strings.EqualFold(ext, ".csv") || strings.EqualFold(ext, ".txt") {
+		base = strings.TrimSuffix(upload, ext)
+	}
+	return base + "-errors.csv"
 }
 
 // confirmPage is the confirmation of a run, for a browser without

@@ -229,13 +229,16 @@ func TestWebBulkErrorsCSV(t *testing.T) {
 	})
 }
 
-// TestWebBulkFileErrors: a file rejected as a whole shows its code and
-// fix, with 422 and nothing to run.
+// TestWebBulkFileErrors: a file rejected as a whole (no ID columns, not
+// text, more pairs than the limit) shows its code and fix, with 422 and
+// nothing to run.
 func TestWebBulkFileErrors(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		c := newConsole(t, backend)
+		c.svc.MaxPairs = 2 // the setting's limit, made small
 		b := c.signedIn(c.info.TenantAdmin)
-		for name, content := range map[string]string{"bad_header": "Name,Email\nA,a@x\n", "unreadable": ""} {
+		three := bulkCSV(c.agentPairs(3))
+		for name, content := range map[string]string{"bad_header": "Name,Email\nA,a@x\n", "unreadable": "", "limit_exceeded": three} {
 			resp, body := b.get(b.uploadCSV(name+".csv", content))
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<span class="code">`+name+`</span>`) ||
 				!strings.Contains(body, "This file cannot be used") || strings.Contains(body, "Run Transfer") {

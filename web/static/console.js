@@ -126,7 +126,7 @@
       if (!q) { close(); return; }
       var n = ++asked;
       var url = "/single/users.json?q=" + encodeURIComponent(q) + (inactive.checked ? "&inactive=1" : "");
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      fetch(url, { credentials: "same-origin" }).then(answer).then(function (data) {
         if (n !== asked) return; // a newer search is on its way
         list.replaceChildren();
         (data.users || []).forEach(function (u, i) {
@@ -154,7 +154,7 @@
         }
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
-      });
+      }).catch(function (err) { note(err.message); });
     }
     input.addEventListener("input", function () {
       delete chosen[field];
@@ -176,14 +176,25 @@
   function showPair(chosen, preview) {
     if (!chosen.to || !chosen.from) return;
     var url = "/single/preview.json?from=" + encodeURIComponent(chosen.from) + "&to=" + encodeURIComponent(chosen.to);
-    fetch(url, { credentials: "same-origin" }).then(function (r) {
-      return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-    }).then(function (res) {
-      if (res.ok) { preview.innerHTML = res.data.html; return; }
+    fetch(url, { credentials: "same-origin" }).then(answer).then(function (data) {
+      preview.innerHTML = data.html; // rendered and escaped by the server's template
+    }).catch(function (err) {
       var p = document.createElement("p");
       p.className = "problem";
-      p.textContent = (res.data.error && res.data.error.message) || "The preview failed.";
+      p.textContent = err.message;
       preview.replaceChildren(p);
+    });
+  }
+
+  // answer reads a JSON answer of the console, or fails with what to do: a
+  // session that ended is redirected to the sign-in page, not JSON.
+  function answer(r) {
+    if (r.redirected || !(r.headers.get("Content-Type") || "").startsWith("application/json")) {
+      throw new Error("Your session has ended: reload the page to sign in again.");
+    }
+    return r.json().then(function (data) {
+      if (!r.ok) throw new Error((data.error && data.error.message) || "The server refused the request.");
+      return data;
     });
   }
 })();
