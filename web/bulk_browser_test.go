@@ -177,6 +177,9 @@ func TestWebBrowserBulk(t *testing.T) {
 		after := transferred(before, pairsOf(f.pairs))
 		c.checkRows(after)
 
+		do(ctx, t, "the Bulk tab again", chromedp.Navigate(c.ts.URL+"/bulk"), chromedp.WaitVisible(chromedp.CSS(`table.uploads`)))
+		shoot(ctx, t, "bulk")
+
 		successor := f.sources[0] // transferred its data away: free to receive
 		fixed := strings.Replace(errorsCSV, ","+itoa(ghostID)+",", ","+itoa(successor)+",", 1)
 		dropInBrowser(ctx, t, c, "people-errors-fixed.csv", fixed)
