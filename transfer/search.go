@@ -11,10 +11,17 @@ import (
 // UsersFound is the most users one search of the console's pickers returns.
 const UsersFound = 20
 
+// maxSearchText is the most characters of a search that are used: more
+// than any name or email holds.
+const maxSearchText = 200
+
 // FindUsers searches the users in the operator's view by the start of their
 // name or email, or their ID (see engine.SearchUsers), active ones only
 // unless inactive; at most UsersFound, by name.
 func (s *Service) FindUsers(ctx context.Context, a Access, text string, inactive bool) ([]handover.User, error) {
+	if r := []rune(text); len(r) > maxSearchText {
+		text = string(r[:maxSearchText])
+	}
 	return s.DB.SearchUsers(ctx, a.Op, engine.UserQuery{Text: text, Inactive: inactive, Limit: UsersFound})
 }
 

@@ -285,3 +285,21 @@ func TestWebBulkPartialView(t *testing.T) {
 		}
 	})
 }
+
+// TestWebBulkNothingToRun: a file whose every row has an error offers no
+// way to run it, ticked or not.
+func TestWebBulkNothingToRun(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		b := c.signedIn(c.info.TenantAdmin)
+		agent := c.info.ActiveAgents[7]
+		path := b.uploadCSV("self.csv", "From User ID,To User ID\n"+itoa(agent)+","+itoa(agent)+"\n")
+		_, body := b.get(path)
+		if !strings.Contains(body, "No pair of this file can run") || strings.Contains(body, "Skip rows with errors</label>") {
+			t.Errorf("a file with nothing to run:\n%s", body)
+		}
+		if resp, body := b.get(path + "/confirm?skip=1"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "no pair that can run") {
+			t.Errorf("its confirmation: %s\n%s", resp.Status, body)
+		}
+	})
+}
