@@ -154,3 +154,27 @@ func TestWebUploadOwnerOnly(t *testing.T) {
 		}
 	})
 }
+
+// TestWebBulkBusy: while a bulk job runs for the tenant, another admin's
+// preview offers no Run Transfer, and a run posted anyway is refused
+// (409) with nothing changed.
+func TestWebBulkBusy(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c, b, f, path := uploadedConsole(t, backend, 2, "people.csv")
+		c.db.ChunkSize = 1
+		running := c.agentPairs(6)[4:]
+		srv := c.server()
+		job, open := c.startHeld(srv, c.access(c.info.TenantAdmin), upload(t, bulkCSV(running)))
+		before := c.rows()
+		_, page := b.get(path)
+		if !strings.Contains(page, "data-busy disabled") || !strings.Contains(page, "A bulk job is running") {
+			t.Errorf("the preview offers Run Transfer while job %d runs:\n%s", job.ID, page)
+		}
+		if resp, body := b.post(path+"/run", confirmForm(c.plan(c.info.TenantAdmin, f.csv), true)); resp.StatusCode != http.StatusConflict {
+			t.Errorf("a run while job %d runs: %s\n%s", job.ID, resp.Status, body)
+		}
+		c.checkRows(before)
+		close(open)
+		c.waitJob(c.access(c.info.TenantAdmin), job.ID)
+	})
+}

@@ -31,7 +31,7 @@
   document.addEventListener("change", function (e) {
     if (!e.target.matches("[data-skip]")) return;
     var run = e.target.form.querySelector("[data-run]");
-    if (run) run.disabled = !e.target.checked;
+    if (run && !run.hasAttribute("data-busy")) run.disabled = !e.target.checked;
   });
 
   // Filters apply as soon as they change.
