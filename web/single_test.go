@@ -111,6 +111,21 @@ func TestWebSinglePreview(t *testing.T) {
 	})
 }
 
+// TestWebSingleInactiveTarget: an inactive successor is picked only with
+// Show inactive users, and the preview warns of it and may still run.
+func TestWebSingleInactiveTarget(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		b := c.signedIn(c.info.TenantAdmin)
+		from, to := c.info.ActiveAgents[6], c.info.InactiveAgents[0]
+		_, body := b.get("/single?" + url.Values{"from": {itoa(from)}, "to": {itoa(to)}, "inactive": {"1"}}.Encode())
+		if !strings.Contains(body, `<span class="code">inactive_target</span>`) || !strings.Contains(body, "Warning") ||
+			!strings.Contains(body, "Run Transfer</button>") || strings.Contains(body, "data-run disabled") {
+			t.Errorf("an inactive target:\n%s", body)
+		}
+	})
+}
+
 // TestWebSingleCandidates: a text matching several users lists them as
 // links that keep the other picker.
 func TestWebSingleCandidates(t *testing.T) {
