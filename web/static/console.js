@@ -170,7 +170,14 @@
       else if (e.key === "Escape" && open) { e.preventDefault(); close(); }
     });
     input.addEventListener("blur", close);
-    inactive.addEventListener("change", function () { if (document.activeElement === input) search(); });
+    // Show inactive users changes what the picker being typed in finds.
+    inactive.addEventListener("change", function () {
+      if (input.value.trim() && !chosen[field] && input.dataset.typed) search();
+    });
+    input.addEventListener("input", function () {
+      box.closest("form").querySelectorAll("[data-picker] input").forEach(function (other) { delete other.dataset.typed; });
+      input.dataset.typed = "1";
+    });
   }
 
   function showPair(chosen, preview) {
