@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,9 +51,9 @@ func (c *console) signedIn(op int64) *browser {
 	return b
 }
 
-// upload posts file as the Bulk tab's form does and returns the response.
-func (b *browser) upload(name string, file io.Reader) (*http.Response, string) {
-	b.c.t.Helper()
+// fileForm streams file as the multipart body of the Bulk tab's form and
+// returns it with its content type.
+func fileForm(name string, file io.Reader) (*io.PipeReader, string) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
@@ -64,12 +66,55 @@ func (b *browser) upload(name string, file io.Reader) (*http.Response, string) {
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", pr)
+	return pr, mw.FormDataContentType()
+}
+
+// upload posts file as the Bulk tab's form does and returns the response.
+func (b *browser) upload(name string, file io.Reader) (*http.Response, string) {
+	b.c.t.Helper()
+	body, contentType := fileForm(name, file)
+	defer body.Close()
+	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", body)
 	if err != nil {
 		b.c.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	return b.do(req)
+}
+
+// uploadCutOff posts file as upload does, on a connection of its own
+// that reads the answer while the file is still being sent: the server
+// answers a body over its limit before the client has finished, then
+// closes, and a client that waits for its write to end may see only the
+// closed connection.
+func (b *browser) uploadCutOff(name string, file io.Reader) (*http.Response, string) {
+	b.c.t.Helper()
+	body, contentType := fileForm(name, file)
+	defer body.Close()
+	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", body)
+	if err != nil {
+		b.c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	for _, ck := range b.client.Jar.Cookies(req.URL) {
+		req.AddCookie(ck)
+	}
+	conn, err := net.Dial("tcp", req.URL.Host)
+	if err != nil {
+		b.c.t.Fatal(err)
+	}
+	defer conn.Close()
+	go func() { _ = req.Write(conn) }() // fails once the server has closed
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		b.c.t.Fatalf("upload %s: no answer: %v", name, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.c.t.Fatalf("upload %s: %v", name, err)
+	}
+	return resp, string(answer)
 }
 
 // uploadCSV uploads content and returns the preview's path, checking the
