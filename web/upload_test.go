@@ -72,14 +72,21 @@ func fileForm(name string, file io.Reader) (*io.PipeReader, string) {
 // upload posts file as the Bulk tab's form does and returns the response.
 func (b *browser) upload(name string, file io.Reader) (*http.Response, string) {
 	b.c.t.Helper()
-	body, contentType := fileForm(name, file)
+	req, body := b.uploadRequest(name, file)
 	defer body.Close()
-	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", body)
+	return b.do(req)
+}
+
+// uploadRequest is the form POST of file; close body once done.
+func (b *browser) uploadRequest(name string, file io.Reader) (req *http.Request, body io.Closer) {
+	b.c.t.Helper()
+	pr, contentType := fileForm(name, file)
+	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", pr)
 	if err != nil {
 		b.c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", contentType)
-	return b.do(req)
+	return req, pr
 }
 
 // uploadCutOff posts file as upload does, on a connection of its own
@@ -89,13 +96,8 @@ func (b *browser) upload(name string, file io.Reader) (*http.Response, string) {
 // closed connection.
 func (b *browser) uploadCutOff(name string, file io.Reader) (*http.Response, string) {
 	b.c.t.Helper()
-	body, contentType := fileForm(name, file)
+	req, body := b.uploadRequest(name, file)
 	defer body.Close()
-	req, err := http.NewRequest(http.MethodPost, b.c.ts.URL+"/bulk/uploads", body)
-	if err != nil {
-		b.c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", contentType)
 	for _, ck := range b.client.Jar.Cookies(req.URL) {
 		req.AddCookie(ck)
 	}
