@@ -84,6 +84,10 @@ type Upload struct {
 	ToCol   int      // index of To User ID in Header
 	NameCol int      // index of Name in Header, -1 when absent
 	Rows    []Row    // pair rows, in file order
+	// Stored is the ID of the web console's copy of the file (see
+	// StoredUpload), "" for a file read from elsewhere: a job run from it
+	// records it.
+	Stored string
 
 	// Readings is set when the file's bytes do not say their encoding: an
 	// 8-bit file without a byte-order mark that is ASCII only or not UTF-8.

@@ -44,6 +44,11 @@ type dialect interface {
 	// keyRelation returns the relation (pair_id, src, dst, k) of the given
 	// columns, as a SELECT, and its arguments.
 	keyRelation(pairs, srcs, dsts, keys []int64) (string, []any)
+	// searchKey returns col lowercased in byte order, as the user search
+	// indexes hold it, so that a prefix is a range of the index.
+	searchKey(col string) string
+	// likeNoCase is the LIKE operator that ignores case as searchKey folds it.
+	likeNoCase() string
 	// chunk returns the statements that make the pairs of a chunk the
 	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
 	// its arguments) that every statement of the chunk begins with.
@@ -151,6 +156,10 @@ func (postgresDialect) lockSchema(ctx context.Context, tx *sqlx.Tx) error {
 
 func (postgresDialect) idsIn(col string) string { return col + " = ANY(CAST(? AS BIGINT[]))" }
 func (postgresDialect) idsArg(ids []int64) any  { return pq.Array(ids) }
+func (postgresDialect) searchKey(col string) string {
+	return "(lower(" + col + `) COLLATE "C")`
+}
+func (postgresDialect) likeNoCase() string { return "ILIKE" }
 
 func (postgresDialect) keyRelation(pairs, srcs, dsts, keys []int64) (string, []any) {
 	return `SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS r(pair_id, src, dst, k)`,
@@ -249,6 +258,8 @@ func (sqliteDialect) keyRelation(pairs, srcs, dsts, keys []int64) (string, []any
 	return `SELECT json_extract(value, '$[0]') AS pair_id, json_extract(value, '$[1]') AS src, json_extract(value, '$[2]') AS dst,
 json_extract(value, '$[3]') AS k FROM json_each(?)`, []any{b.String()}
 }
+func (sqliteDialect) searchKey(col string) string { return "lower(" + col + ")" }
+func (sqliteDialect) likeNoCase() string          { return "LIKE" } // ASCII case, like lower()
 
 func (sqliteDialect) idsArg(ids []int64) any {
 	var b strings.Builder

@@ -37,6 +37,11 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.
 		if err := db.insertJob(ctx, tx, &job, shape); err != nil {
 			return err
 		}
+		if up := plan.Upload; up != nil && up.Stored != "" {
+			if err := attachUpload(ctx, tx, up.Stored, job); err != nil {
+				return err
+			}
+		}
 		return db.insertPairs(ctx, tx, job.ID, plan.Rows)
 	})
 	return job, err

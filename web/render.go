@@ -22,15 +22,16 @@ var (
 	staticFS embed.FS
 )
 
-// pages holds each page's template (the layout with that page's content),
-// parsed once at start.
+// pages holds each page's template (the layout, the shared partials and
+// that page's content), parsed once at start.
 type pages map[string]*template.Template
 
 // page is what every template gets: its title, the signed-in operator
-// (nil on the sign-in page) and the page's own data.
+// (nil on the sign-in page), its tab and the page's own data.
 type page struct {
 	Title string
 	Op    *handover.User
+	Tab   string // the console tab the page belongs to: "single", "bulk" or "jobs"
 	Data  any
 
 	Busy *transfer.RunningJob // the tenant's running job, for the banner of a signed-in page
@@ -66,7 +67,7 @@ func parsePages() (pages, error) {
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", f)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", f)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", f, err)
 		}

@@ -83,6 +83,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.jobRoutes(mux)
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
+	s.consoleRoutes(mux)
 }
 
 // ServeHTTP implements http.Handler.
