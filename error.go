@@ -28,6 +28,12 @@ const (
 	ErrNotFound        Code = "not_found"
 	ErrPartial         Code = "partial" // some pairs failed
 	ErrInternal        Code = "internal"
+	// ErrIdempotencyMismatch: an API request reused an Idempotency-Key of
+	// an earlier, different request.
+	ErrIdempotencyMismatch Code = "idempotency_mismatch"
+	// ErrTooLarge: a request body over the server's limit (serve
+	// --max-upload-mb).
+	ErrTooLarge Code = "too_large"
 )
 
 // Error is the one user-facing error type: a stable code and a message that

@@ -39,6 +39,9 @@ type Job struct {
 	SHA256   string     `json:"-"`
 	Options  RunOptions `json:"-"`
 	UndoOf   *int64     `json:"-"`
+	// Notified is how the job's end notification went; nil when none was
+	// sent (serve without --notify-url, or a job still running).
+	Notified *Delivery `json:"notified,omitempty"`
 }
 
 // RunOptions are the choices an operator made for a run; a job keeps them,
@@ -46,6 +49,10 @@ type Job struct {
 type RunOptions struct {
 	DeactivateSource bool `json:"deactivate_source,omitempty"`
 	SkipInvalid      bool `json:"skip_invalid,omitempty"`
+	// Key is the API client's Idempotency-Key, recorded with the job when
+	// it is created so that a retry finds it; it is not one of the job's
+	// options.
+	Key string `json:"-"`
 }
 
 // PairStatus is the state of one pair in a job.
