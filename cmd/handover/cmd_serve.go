@@ -128,11 +128,8 @@ func (c *signinLinkCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, a, err := e.service(ctx)
+	svc, a, err := e.currentService(ctx)
 	if err != nil {
-		return err
-	}
-	if err := upToDate(ctx, svc.DB); err != nil {
 		return err
 	}
 	token, expires, err := svc.SigninLink(ctx, a)

@@ -1,0 +1,106 @@
+package transfer
+
+import (
+	"context"
+	"time"
+
+	"handover"
+)
+
+// What the flow gives the HTTP API beyond what the other faces use: a
+// readiness probe, a job's audit rows, and job starts made idempotent by a
+// client's key.
+
+// IdempotencyStale is how long a claimed Idempotency-Key may name no job
+// before another request with the same key takes it over (the request
+// that claimed it died before its job was recorded).
+const IdempotencyStale = 5 * time.Minute
+
+// idempotencyWait is how long a request waits for the job of a key that
+// an earlier request is still starting; idempotencyPoll how often it looks.
+const (
+	idempotencyWait = time.Minute
+	idempotencyPoll = 50 * time.Millisecond
+)
+
+// Ready reports whether the database answers.
+func (s *Service) Ready(ctx context.Context) error {
+	_, err := s.DB.SchemaVersion(ctx)
+	return err
+}
+
+// Audit returns a job's failed pairs as the operator may see them and the
+// upload whose shape the audit file follows: the rows of the errors-only
+// CSV. A pair touching a user outside the view gets a record rebuilt from
+// its IDs, without the names and other cells of the file.
+func (s *Service) Audit(ctx context.Context, a Access, id int64) ([]handover.JobPair, *handover.Upload, error) {
+	job, err := s.DB.Job(ctx, a.Op.TenantID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	failed, err := s.DB.FailedPairs(ctx, job.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	view, err := a.ViewPairs(ctx, s.DB, failed)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, p := range view.Pairs {
+		if p.FromName != failed[i].FromName || p.ToName != failed[i].ToName {
+			view.Pairs[i].Record = nil
+		}
+	}
+	uploadOf := job.ID
+	if job.UndoOf != nil {
+		uploadOf = *job.UndoOf
+	}
+	up, err := s.DB.JobUpload(ctx, uploadOf)
+	return view.Pairs, up, err
+}
+
+// Once starts at most one job per tenant and Idempotency-Key: the first
+// request with key claims it and calls start, whose job records the key
+// (start must pass key as RunOptions.Key); a later request with the same
+// digest (the same body and options) gets that job, waiting while the
+// first is still starting it, and never reaches the tenant's guard. A
+// different digest is ErrIdempotencyMismatch. When start records no job,
+// the claim is released and the error returned.
+func (s *Service) Once(ctx context.Context, a Access, key, digest string, start func() (handover.Job, error)) (job handover.Job, first bool, err error) {
+	deadline := time.Now().Add(idempotencyWait)
+	for {
+		claim, err := s.DB.ClaimIdempotency(ctx, a.Op.TenantID, key, digest, IdempotencyStale)
+		switch {
+		case err != nil:
+			return job, false, err
+		case claim.Owned:
+			return s.startClaimed(ctx, a, key, start)
+		case claim.Job != 0:
+			job, err = s.DB.Job(ctx, a.Op.TenantID, claim.Job)
+			return job, false, err
+		case time.Now().After(deadline):
+			return job, false, handover.Errorf(handover.ErrLocked, "a request with the Idempotency-Key %q is still starting its job: retry with the same key in a minute", key)
+		}
+		select {
+		case <-ctx.Done():
+			return job, false, ctx.Err()
+		case <-time.After(idempotencyPoll):
+		}
+	}
+}
+
+// startClaimed calls start for a claimed key, releasing the claim when no
+// job was recorded.
+func (s *Service) startClaimed(ctx context.Context, a Access, key string, start func() (handover.Job, error)) (handover.Job, bool, error) {
+	job, err := start()
+	if job.ID != 0 {
+		return job, true, err
+	}
+	if err == nil {
+		err = handover.Errorf(handover.ErrInternal, "the job of Idempotency-Key %q started without being recorded", key)
+	}
+	if rerr := s.DB.ReleaseIdempotency(context.WithoutCancel(ctx), a.Op.TenantID, key); rerr != nil {
+		return job, false, rerr
+	}
+	return job, false, err
+}
