@@ -75,6 +75,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	})
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
+	s.apiRoutes(mux)
 }
 
 // ServeHTTP implements http.Handler.
