@@ -26,6 +26,7 @@ const (
 	ErrInterrupted     Code = "interrupted" // the file's job was interrupted: resume it (exit 3)
 	ErrCancelled       Code = "cancelled"   // stopped by a signal (SIGINT, SIGTERM); the message says what is left
 	ErrNotFound        Code = "not_found"
+	ErrChanged         Code = "changed" // what the operator confirmed is no longer what would change; nothing ran
 	ErrPartial         Code = "partial" // some pairs failed
 	ErrInternal        Code = "internal"
 	// ErrIdempotencyMismatch: an API request reused an Idempotency-Key of

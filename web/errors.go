@@ -17,6 +17,7 @@ var statuses = map[handover.Code]int{
 	handover.ErrNotFound:            http.StatusNotFound,
 	handover.ErrLocked:              http.StatusConflict,
 	handover.ErrInterrupted:         http.StatusConflict,
+	handover.ErrChanged:             http.StatusConflict,
 	handover.LimitExceeded:          http.StatusRequestEntityTooLarge,
 	handover.ErrTooLarge:            http.StatusRequestEntityTooLarge,
 	handover.ErrIdempotencyMismatch: http.StatusUnprocessableEntity,

@@ -35,6 +35,7 @@ type Server struct {
 
 	pages   pages
 	handler http.Handler
+	jobs    *runner
 }
 
 // NewServer returns a server for svc reached at baseURL (such as
@@ -49,6 +50,7 @@ func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Service: svc, BaseURL: u, Log: zerolog.Nop(), MaxUpload: DefaultMaxUploadMB << 20, pages: p}
+	s.jobs = newRunner(&s.Log)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = secure(http.NewCrossOriginProtection().Handler(mux))

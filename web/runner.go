@@ -1,0 +1,253 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"handover"
+	"handover/transfer"
+)
+
+// jobFunc is the work of one background job: a call of the transfer flow
+// (Run, Undo, Resume) with the context and Progress the runner gives it.
+type jobFunc func(ctx context.Context, prog transfer.Progress) (transfer.Outcome, error)
+
+// runner owns the goroutines of the jobs the server runs: their context
+// (the server's, never a request's), their live progress and their end.
+type runner struct {
+	log    *zerolog.Logger // the server's Log
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	stopping bool
+	running  map[*tracker]bool  // every job function still running
+	byJob    map[int64]*tracker // those that have recorded their job
+}
+
+func newRunner(log *zerolog.Logger) *runner {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &runner{log: log, ctx: ctx, cancel: cancel,
+		running: map[*tracker]bool{}, byJob: map[int64]*tracker{}}
+}
+
+// start runs fn in a goroutine the server owns, with the server's context
+// (never the request's), and returns the job as soon as fn's Progress.Start
+// reports it recorded, or fn's error when fn ends before that (tenant locked,
+// file invalid, confirmation refused). Progress is kept for the job page.
+func (s *Server) start(a transfer.Access, fn func(ctx context.Context, prog transfer.Progress) (transfer.Outcome, error)) (handover.Job, error) {
+	t, err := s.jobs.launch(a, fn)
+	if err != nil {
+		return handover.Job{}, err
+	}
+	select {
+	case job := <-t.started:
+		return job, nil
+	case <-t.done:
+	}
+	select {
+	case job := <-t.started: // recorded, and already ended
+		return job, nil
+	default:
+	}
+	if t.err == nil {
+		return handover.Job{}, errors.New("the job function ended without recording a job")
+	}
+	if s.jobs.isStopping() && errors.Is(t.err, context.Canceled) {
+		return handover.Job{}, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+	}
+	return handover.Job{}, t.err
+}
+
+// launch starts fn for the operator of a and returns its tracker; a
+// stopping server starts nothing.
+func (r *runner) launch(a transfer.Access, fn jobFunc) (*tracker, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopping {
+		return nil, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	t := &tracker{r: r, op: a.Op, cancel: cancel, started: make(chan handover.Job, 1), done: make(chan struct{})}
+	r.running[t] = true
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		out, err := fn(ctx, t)
+		t.end(out, err)
+	}()
+	return t, nil
+}
+
+// live returns the tracker of a job this server is running, nil when none.
+func (r *runner) live(job int64) *tracker {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.byJob[job]
+}
+
+func (r *runner) isStopping() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopping
+}
+
+// stop refuses new jobs and stops the running ones at their next chunk
+// boundary: a job that is executing ends once its running chunk has
+// committed (its next Pair report cancels it) and is recorded interrupted;
+// one that has not started executing is cancelled at once. When ctx ends
+// first, every job is cancelled outright (a chunk cut short rolls back,
+// whole). stop returns once every job goroutine has returned.
+func (r *runner) stop(ctx context.Context) error {
+	r.mu.Lock()
+	r.stopping = true
+	for t := range r.running {
+		if !t.executing() {
+			t.cancel()
+		}
+	}
+	r.mu.Unlock()
+	ended := make(chan struct{})
+	go func() { r.wg.Wait(); close(ended) }()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+	}
+	r.cancel()
+	<-ended
+	return handover.Errorf(handover.ErrCancelled, "the running jobs were stopped before their chunk committed (it rolled back); they are interrupted and resume when the console starts again")
+}
+
+// Shutdown stops the server's jobs for a server stop: no new job starts,
+// each running job stops once its running chunk has committed and is
+// recorded interrupted, to be resumed when the console starts again (see
+// ResumeInterrupted). Should ctx end first, the jobs are cancelled at once;
+// their running chunks roll back. Shutdown returns when every job
+// goroutine has ended.
+func (s *Server) Shutdown(ctx context.Context) error { return s.jobs.stop(ctx) }
+
+// tracker follows one job function: it is the function's Progress, and
+// says when its job is recorded (started) and when the function has ended
+// (done, then out and err are set).
+type tracker struct {
+	r       *runner
+	op      handover.User
+	cancel  context.CancelFunc
+	started chan handover.Job
+	done    chan struct{}
+	out     transfer.Outcome
+	err     error
+
+	mu    sync.Mutex
+	state progress
+	since time.Time // when this process started executing the job
+	base  int       // pairs that had ended before this process started
+}
+
+// progress is a job's progress as the job page's JSON gives it.
+type progress struct {
+	Job    int64              `json:"job"`
+	Kind   handover.JobKind   `json:"kind"`
+	Status handover.JobStatus `json:"status"`
+	Pairs  int                `json:"pairs"`
+	Done   int                `json:"done"`
+	Failed int                `json:"failed"`
+	Moved  int64              `json:"moved"`
+	// SecondsLeft estimates the time left of a running job from its rate
+	// so far; nil when unknown (no pair ended yet, or not running).
+	SecondsLeft *int64 `json:"seconds_left"`
+}
+
+// Start records the job and its pairs as they stand (some ended before,
+// when resumed) and makes the job known to the job page.
+func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
+	t.mu.Lock()
+	t.state = progress{Job: job.ID, Kind: job.Kind, Status: handover.JobRunning, Pairs: len(pairs)}
+	for _, p := range pairs {
+		t.count(p)
+	}
+	t.base, t.since = t.state.Done+t.state.Failed, time.Now()
+	t.mu.Unlock()
+	t.r.mu.Lock()
+	t.r.byJob[job.ID] = t
+	t.r.mu.Unlock()
+	job.Status = handover.JobRunning
+	t.started <- job
+}
+
+// Pair counts a pair that ended. Once the server is stopping, the job is
+// cancelled here, between two chunks: the one that just committed stays.
+func (t *tracker) Pair(p handover.JobPair) {
+	t.mu.Lock()
+	t.count(p)
+	t.mu.Unlock()
+	if t.r.isStopping() {
+		t.cancel()
+	}
+}
+
+// count adds an ended pair to the state; pending pairs are not counted.
+func (t *tracker) count(p handover.JobPair) {
+	switch p.Status {
+	case handover.PairDone, handover.PairUndone:
+		t.state.Done++
+		for _, m := range p.Moves {
+			t.state.Moved += m.Rows
+		}
+	case handover.PairFailed:
+		t.state.Failed++
+	}
+}
+
+// executing reports whether the job has started executing its pairs.
+func (t *tracker) executing() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return !t.since.IsZero()
+}
+
+// snapshot returns the job's progress now, with its time left.
+func (t *tracker) snapshot() progress {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.state
+	p.SecondsLeft = secondsLeft(p, p.Done+p.Failed-t.base, time.Since(t.since))
+	return p
+}
+
+// secondsLeft estimates how long the rest of a running job takes from
+// ended pairs that took elapsed; nil when nothing ended yet.
+func secondsLeft(p progress, ended int, elapsed time.Duration) *int64 {
+	left := p.Pairs - p.Done - p.Failed
+	if p.Status != handover.JobRunning || ended <= 0 || elapsed <= 0 || left <= 0 {
+		return nil
+	}
+	s := int64(elapsed.Seconds()*float64(left)/float64(ended) + 0.5)
+	return &s
+}
+
+// end records how the job function ended, forgets the live state (the
+// database holds the job's end) and logs a job that stopped short.
+func (t *tracker) end(out transfer.Outcome, err error) {
+	t.out, t.err = out, err
+	r := t.r
+	r.mu.Lock()
+	delete(r.running, t)
+	if id := t.state.Job; id != 0 && r.byJob[id] == t {
+		delete(r.byJob, id)
+	}
+	r.mu.Unlock()
+	if err != nil && !t.since.IsZero() {
+		r.log.Warn().Err(err).Int64("job", t.state.Job).Int64("operator", t.op.ID).Msg("background job stopped before it finished; it is interrupted and resumes when the console starts again")
+	} else if err == nil {
+		r.log.Info().Int64("job", t.state.Job).Int("pairs", out.Result.Pairs).Int("done", out.Result.Done).Int("failed", out.Result.Failed).Msg("background job finished")
+	}
+	close(t.done)
+}
