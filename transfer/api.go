@@ -104,3 +104,14 @@ func (s *Service) startClaimed(ctx context.Context, a Access, key string, start 
 	}
 	return job, false, err
 }
+
+// Job returns one job of the operator's tenant with its live counts,
+// without its pairs. Another tenant's job does not exist.
+func (s *Service) Job(ctx context.Context, a Access, id int64) (handover.Job, error) {
+	return s.DB.Job(ctx, a.Op.TenantID, id)
+}
+
+// RecordDelivery records how a job's end notification went.
+func (s *Service) RecordDelivery(ctx context.Context, job int64, d handover.Delivery) error {
+	return s.DB.RecordDelivery(ctx, job, d)
+}
