@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"handover"
@@ -27,12 +26,14 @@ const defaultListen = "127.0.0.1:8080"
 type serveCmd struct {
 	listen, baseURL string
 	maxUploadMB     int64
+	notify          notifyFlags
 }
 
 func (c *serveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "address to listen on (host:port)")
 	fs.StringVar(&c.baseURL, "base-url", "", "URL browsers reach the console at (default: http:// and the listen address); https makes the session cookie Secure")
 	fs.Int64Var(&c.maxUploadMB, "max-upload-mb", web.DefaultMaxUploadMB, "the largest upload or API request body accepted, in MB")
+	c.notify.flags(fs)
 }
 
 func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
@@ -64,7 +65,10 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	srv.Log = e.log
 	srv.MaxUpload = c.maxUploadMB << 20
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	if srv.Notify, err = c.notify.notifier(srv.Service, e); err != nil {
+		return err
+	}
+	hs := httpServer(srv)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "handover console: %s/ (sign in with a link from `handover signin-link --as YOUR_USER_ID`; Ctrl-C stops it)\n", srv.BaseURL)
@@ -78,6 +82,7 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := hs.Shutdown(stop); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("stop serving: %w", err)
 	}
+	srv.Notify.Close(stop)
 	fmt.Fprintln(e.stderr, "handover console stopped")
 	return nil
 }
