@@ -225,7 +225,7 @@ func TestAPIFlow(t *testing.T) {
 		if show.Job.Job != job.Job || len(show.Pairs) != 4 {
 			t.Fatalf("pairs: %+v", show)
 		}
-		audit := api.get(loc + "/audit.csv").want(t, "audit", http.StatusOK)
+		audit := api.get(loc+"/audit.csv").want(t, "audit", http.StatusOK)
 		if lines := strings.Split(strings.TrimSpace(audit.body), "\n"); len(lines) != 2 || !strings.Contains(lines[1], "999999999") || !strings.Contains(lines[1], "unknown_user") {
 			t.Fatalf("audit CSV:\n%s", audit.body)
 		}
