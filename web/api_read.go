@@ -63,19 +63,22 @@ func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request, a transfer.Acce
 	return reply(w, http.StatusOK, jsonType, func(out io.Writer) error { return audit.JobsJSON(out, jobs) })
 }
 
-// apiJob answers one job with its live counts.
+// apiJob answers one job with its live counts (its pairs are not read).
 func (s *Server) apiJob(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
-	return s.showJob(w, r, a, func(out io.Writer, job handover.Job, _ []handover.JobPair) error { return audit.JobJSON(out, job) })
+	id, err := jobID(r)
+	if err != nil {
+		return err
+	}
+	job, err := s.Service.Job(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	return reply(w, http.StatusOK, jsonType, func(out io.Writer) error { return audit.JobJSON(out, job) })
 }
 
-// apiPairs answers one job and its pairs, as `show --format json`.
+// apiPairs answers one job and its pairs as the operator may see them, as
+// `show --format json`.
 func (s *Server) apiPairs(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
-	return s.showJob(w, r, a, audit.ShowJSON)
-}
-
-// showJob answers the route's job, with its pairs as the operator may see
-// them, rendered by write.
-func (s *Server) showJob(w http.ResponseWriter, r *http.Request, a transfer.Access, write func(io.Writer, handover.Job, []handover.JobPair) error) error {
 	id, err := jobID(r)
 	if err != nil {
 		return err
@@ -84,7 +87,7 @@ func (s *Server) showJob(w http.ResponseWriter, r *http.Request, a transfer.Acce
 	if err != nil {
 		return err
 	}
-	return reply(w, http.StatusOK, jsonType, func(out io.Writer) error { return write(out, job, view.Pairs) })
+	return reply(w, http.StatusOK, jsonType, func(out io.Writer) error { return audit.ShowJSON(out, job, view.Pairs) })
 }
 
 // apiAudit answers a job's errors-only audit CSV, in its upload's format

@@ -226,7 +226,7 @@ func (b *browser) do(req *http.Request) (*http.Response, string) {
 
 // freshDSN returns the DSN of a new, empty database on backend, removed
 // when the test ends.
-func freshDSN(t *testing.T, backend string) string {
+func freshDSN(t testing.TB, backend string) string {
 	t.Helper()
 	if backend == "sqlite" {
 		return filepath.Join(t.TempDir(), "handover.db")
