@@ -29,36 +29,6 @@ func (s *Service) Ready(ctx context.Context) error {
 	return err
 }
 
-// Audit returns a job's failed pairs as the operator may see them and the
-// upload whose shape the audit file follows: the rows of the errors-only
-// CSV. A pair touching a user outside the view gets a record rebuilt from
-// its IDs, without the names and other cells of the file.
-func (s *Service) Audit(ctx context.Context, a Access, id int64) ([]handover.JobPair, *handover.Upload, error) {
-	job, err := s.DB.Job(ctx, a.Op.TenantID, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	failed, err := s.DB.FailedPairs(ctx, job.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	view, err := a.ViewPairs(ctx, s.DB, failed)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, p := range view.Pairs {
-		if p.FromName != failed[i].FromName || p.ToName != failed[i].ToName {
-			view.Pairs[i].Record = nil
-		}
-	}
-	uploadOf := job.ID
-	if job.UndoOf != nil {
-		uploadOf = *job.UndoOf
-	}
-	up, err := s.DB.JobUpload(ctx, uploadOf)
-	return view.Pairs, up, err
-}
-
 // Once starts at most one job per tenant and Idempotency-Key: the first
 // request with key claims it and calls start, whose job records the key
 // (start must pass key as RunOptions.Key); a later request with the same

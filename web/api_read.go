@@ -90,19 +90,12 @@ func (s *Server) apiPairs(w http.ResponseWriter, r *http.Request, a transfer.Acc
 	return reply(w, http.StatusOK, jsonType, func(out io.Writer) error { return audit.ShowJSON(out, job, view.Pairs) })
 }
 
-// apiAudit answers a job's errors-only audit CSV, in its upload's format
-// (just the header when no pair failed).
+// apiAudit answers a job's errors-only audit CSV, as the console's
+// download: in its upload's format, the header alone when no pair failed.
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
 	id, err := jobID(r)
 	if err != nil {
 		return err
 	}
-	failed, up, err := s.Service.Audit(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="job-`+strconv.FormatInt(id, 10)+`-errors.csv"`)
-	return reply(w, http.StatusOK, "text/csv; charset=utf-8", func(out io.Writer) error {
-		return audit.WriteErrors(out, up, audit.FailedRows(up, failed))
-	})
+	return s.writeAudit(r.Context(), w, a, id)
 }

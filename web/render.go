@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"handover"
+	"handover/transfer"
 )
 
 var (
@@ -31,18 +32,23 @@ type page struct {
 	Title string
 	Op    *handover.User
 	Data  any
+
+	Busy *transfer.RunningJob // the tenant's running job, for the banner of a signed-in page
 }
 
 // funcs are the helpers templates use.
 var funcs = template.FuncMap{
-	"person": person,
-	"when":   func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
-	"typeName": func(table string) string {
-		if t, ok := handover.LookupType(table); ok {
-			return t.Name
-		}
-		return table
-	},
+	"person":   person,
+	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"typeName": typeLabel,
+}
+
+// typeLabel is a data type's name ("Evaluations"), its table when unknown.
+func typeLabel(table string) string {
+	if t, ok := handover.LookupType(table); ok {
+		return t.Name
+	}
+	return table
 }
 
 // person renders a user as every page shows them: "Jenny Andrews (11)",
@@ -73,6 +79,7 @@ func parsePages() (pages, error) {
 // that a template error is a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data page) {
 	var buf bytes.Buffer
+	data.Busy = s.busy(r, data.Op)
 	t, ok := s.pages[name]
 	if !ok {
 		s.Log.Error().Str("template", name).Msg("no such template")

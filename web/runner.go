@@ -157,27 +157,13 @@ type tracker struct {
 	base  int       // pairs that had ended before this process started
 }
 
-// progress is a job's progress as the job page's JSON gives it.
-type progress struct {
-	Job    int64              `json:"job"`
-	Kind   handover.JobKind   `json:"kind"`
-	Status handover.JobStatus `json:"status"`
-	Pairs  int                `json:"pairs"`
-	Done   int                `json:"done"`
-	Failed int                `json:"failed"`
-	Moved  int64              `json:"moved"`
-	// SecondsLeft estimates the time left of a running job from its rate
-	// so far; nil when unknown (no pair ended yet, or not running).
-	SecondsLeft *int64 `json:"seconds_left"`
-}
-
 // Start records the job and its pairs as they stand (some ended before,
 // when resumed) and makes the job known to the job page.
 func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 	t.mu.Lock()
 	t.state = progress{Job: job.ID, Kind: job.Kind, Status: handover.JobRunning, Pairs: len(pairs)}
 	for _, p := range pairs {
-		t.count(p)
+		t.state.add(p)
 	}
 	t.base, t.since = t.state.Done+t.state.Failed, time.Now()
 	t.mu.Unlock()
@@ -192,23 +178,10 @@ func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 // cancelled here, between two chunks: the one that just committed stays.
 func (t *tracker) Pair(p handover.JobPair) {
 	t.mu.Lock()
-	t.count(p)
+	t.state.add(p)
 	t.mu.Unlock()
 	if t.r.isStopping() {
 		t.cancel()
-	}
-}
-
-// count adds an ended pair to the state; pending pairs are not counted.
-func (t *tracker) count(p handover.JobPair) {
-	switch p.Status {
-	case handover.PairDone, handover.PairUndone:
-		t.state.Done++
-		for _, m := range p.Moves {
-			t.state.Moved += m.Rows
-		}
-	case handover.PairFailed:
-		t.state.Failed++
 	}
 }
 
@@ -228,17 +201,6 @@ func (t *tracker) snapshot() progress {
 	return p
 }
 
-// secondsLeft estimates how long the rest of a running job takes from
-// ended pairs that took elapsed; nil when nothing ended yet.
-func secondsLeft(p progress, ended int, elapsed time.Duration) *int64 {
-	left := p.Pairs - p.Done - p.Failed
-	if p.Status != handover.JobRunning || ended <= 0 || elapsed <= 0 || left <= 0 {
-		return nil
-	}
-	s := int64(elapsed.Seconds()*float64(left)/float64(ended) + 0.5)
-	return &s
-}
-
 // end records how the job function ended, forgets the live state (the
 // database holds the job's end) and logs a job that stopped short.
 func (t *tracker) end(out transfer.Outcome, err error) {
@@ -256,4 +218,58 @@ func (t *tracker) end(out transfer.Outcome, err error) {
 		r.log.Info().Int64("job", t.state.Job).Int("pairs", out.Result.Pairs).Int("done", out.Result.Done).Int("failed", out.Result.Failed).Msg("background job finished")
 	}
 	close(t.done)
+}
+
+// ResumeInterrupted resumes, in the background, the interrupted jobs of
+// every tenant (those a stop or a crash left, the console's or the command
+// line's), each as its own operator authorised afresh: a job whose
+// operator may no longer operate, or no longer sees every user of the job,
+// stays interrupted and is logged. A tenant's jobs are resumed one after
+// the other, oldest first. It returns once the jobs are listed.
+func (s *Server) ResumeInterrupted(ctx context.Context) error {
+	jobs, err := s.Service.Unfinished(ctx)
+	if err != nil {
+		return err
+	}
+	byTenant := map[int64][]handover.Job{}
+	var order []int64
+	for _, j := range jobs {
+		if byTenant[j.Tenant] == nil {
+			order = append(order, j.Tenant)
+		}
+		byTenant[j.Tenant] = append(byTenant[j.Tenant], j)
+	}
+	r := s.jobs
+	for _, tenant := range order {
+		r.wg.Add(1)
+		go func(jobs []handover.Job) {
+			defer r.wg.Done()
+			for _, j := range jobs {
+				s.resume(r.ctx, j)
+			}
+		}(byTenant[tenant])
+	}
+	return nil
+}
+
+// resume resumes one interrupted job as its operator and waits for it to
+// end; a refusal leaves it interrupted, logged.
+func (s *Server) resume(ctx context.Context, job handover.Job) {
+	log := s.Log.With().Int64("job", job.ID).Int64("operator", job.Operator).Logger()
+	a, err := s.Service.Authorize(ctx, job.Operator)
+	if err != nil {
+		log.Warn().Err(err).Msg("interrupted job not resumed: its operator may no longer operate; it stays interrupted")
+		return
+	}
+	t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
+		return s.Service.Resume(ctx, a, job.ID, p)
+	})
+	if err != nil {
+		log.Warn().Err(err).Msg("interrupted job not resumed; it stays interrupted")
+		return
+	}
+	<-t.done
+	if t.since.IsZero() && t.err != nil { // refused before it ran (out_of_view, locked)
+		log.Warn().Err(t.err).Msg("interrupted job not resumed; it stays interrupted")
+	}
 }

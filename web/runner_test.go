@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -95,8 +96,9 @@ func (c *console) runFunc(a transfer.Access, up *handover.Upload, conf transfer.
 	}
 }
 
-// waitJob polls job until it is no longer running and returns it. The
-// deadline only catches a hung job; nothing is timed.
+// waitJob polls job until it has ended (not running, not interrupted
+// waiting to be resumed) and returns it. The deadline only catches a hung
+// job; nothing is timed.
 func (c *console) waitJob(a transfer.Access, id int64) handover.Job {
 	c.t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
@@ -105,11 +107,11 @@ func (c *console) waitJob(a transfer.Access, id int64) handover.Job {
 		if err != nil {
 			c.t.Fatal(err)
 		}
-		if job.Status != handover.JobRunning {
+		if job.Status != handover.JobRunning && job.Status != handover.JobInterrupted {
 			return job
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("job %d still running after 2 minutes", id)
+			c.t.Fatalf("job %d still %s after 2 minutes", id, job.Status)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -201,14 +203,58 @@ func (c *console) checkRows(want map[string][]string) {
 	}
 }
 
-// gate holds a job between its chunks: its Pair waits until open is
-// closed, so that a test sees the job running.
+// gate holds a job between its chunks: its Pair says it was reached on
+// reached (when set, once) and waits until open is closed, so that a test
+// sees the job running with its first chunk committed.
 type gate struct {
 	transfer.Progress
-	open chan struct{}
+	open    chan struct{}
+	reached chan struct{}
 }
 
-func (g gate) Pair(p handover.JobPair) { <-g.open; g.Progress.Pair(p) }
+func (g gate) Pair(p handover.JobPair) {
+	select {
+	case g.reached <- struct{}{}:
+	default:
+	}
+	<-g.open
+	g.Progress.Pair(p)
+}
+
+// startHeld starts a run of up as a on srv, held by a gate at its first
+// Pair report, and returns the job and the gate's open channel (close it
+// to let the job go on). When it returns, the first chunk has committed.
+func (c *console) startHeld(srv *Server, a transfer.Access, up *handover.Upload) (handover.Job, chan struct{}) {
+	c.t.Helper()
+	open, reached := make(chan struct{}), make(chan struct{}, 1)
+	job, err := srv.start(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
+		return c.svc.Run(ctx, a, up, handover.RunOptions{}, unprompted{}, gate{p, open, reached})
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	<-reached
+	return job, open
+}
+
+// idle waits until srv runs no job (its goroutines have returned, the
+// tenant's guard released). The deadline only catches a hung job.
+func (c *console) idle(srv *Server) {
+	c.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		srv.jobs.mu.Lock()
+		n := len(srv.jobs.running)
+		srv.jobs.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%d jobs still running after 2 minutes", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // TestWebRunnerStart: start returns the recorded job while it runs in the
 // server's goroutine, which runs it to the end the preview showed; a
@@ -268,15 +314,9 @@ func TestWebRunnerOneJobPerTenant(t *testing.T) {
 		srv, a := c.server(), c.access(c.info.TenantAdmin)
 		pairs := c.agentPairs(4)
 		up := upload(t, bulkCSV(pairs[:3]))
-		open := make(chan struct{})
-		job, err := srv.start(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
-			return c.svc.Run(ctx, a, up, handover.RunOptions{}, unprompted{}, gate{p, open})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		job, open := c.startHeld(srv, a, up)
 		other := upload(t, bulkCSV(pairs[3:]))
-		_, err = srv.start(c.access(c.info.Admins[0].ID), c.runFunc(a, other, unprompted{}))
+		_, err := srv.start(c.access(c.info.Admins[0].ID), c.runFunc(a, other, unprompted{}))
 		if handover.ErrorCode(err) != handover.ErrLocked || status(err) != http.StatusConflict ||
 			!strings.Contains(err.Error(), fmt.Sprintf("job %d", job.ID)) {
 			t.Fatalf("second start: %v, want locked naming job %d", err, job.ID)
@@ -286,11 +326,18 @@ func TestWebRunnerOneJobPerTenant(t *testing.T) {
 			t.Fatalf("no live progress for running job %d", job.ID)
 		}
 		if p := live.snapshot(); p.Pairs != 3 || p.Done != 0 || p.Status != handover.JobRunning {
-			t.Errorf("progress before any pair ended: %+v", p)
+			t.Errorf("progress before any pair was reported: %+v", p)
 		}
 		close(open)
 		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone {
 			t.Fatalf("job ended %+v", end)
 		}
 	})
+}
+
+// serve makes srv the server the console's browsers talk to.
+func (c *console) serve(srv *Server) {
+	c.t.Helper()
+	c.ts = httptest.NewServer(srv)
+	c.t.Cleanup(c.ts.Close)
 }

@@ -35,6 +35,11 @@ type Server struct {
 	// Notify, when set, is told of every job that ends (serve
 	// --notify-url); set it before serving.
 	Notify *Notifier
+	// AuthHeader, when set, names the request header in which a
+	// single-sign-on proxy in front of the console sends the signed-in
+	// user's email; it then signs every request in, and sessions and
+	// sign-in links are not used (serve --auth-header).
+	AuthHeader string
 
 	pages   pages
 	handler http.Handler
@@ -79,6 +84,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/jobs", http.StatusSeeOther)
 	})
+	s.jobRoutes(mux)
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
 	s.apiRoutes(mux)

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"handover"
 	"handover/transfer"
@@ -13,11 +15,18 @@ const sessionCookie = "handover_session"
 // signinHelp is what the sign-in page says when there is no valid link.
 type signinHelp struct {
 	Problem string // why the last attempt failed; empty on a first visit
+	// Proxy is the header a single-sign-on proxy signs people in with
+	// (serve --auth-header); empty when sign-in links are used.
+	Proxy string
 }
 
 // handleSignin uses the one-time link's token, when there is one, and
 // starts a session; otherwise it explains how to get a link.
 func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
+	if s.AuthHeader != "" {
+		s.render(w, r, http.StatusOK, "signin", page{Title: "Sign in", Data: signinHelp{Proxy: s.AuthHeader}})
+		return
+	}
 	token := r.URL.Query().Get("token")
 	// A HEAD (a link preview) must not use up the link.
 	if token == "" || r.Method == http.MethodHead {
@@ -39,6 +48,11 @@ func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 
 // handleSignout ends the session and clears its cookie.
 func (s *Server) handleSignout(w http.ResponseWriter, r *http.Request) {
+	if s.AuthHeader != "" {
+		s.render(w, r, http.StatusOK, "signin", page{Title: "Signed in by single sign-on", Data: signinHelp{Proxy: s.AuthHeader,
+			Problem: "The console cannot sign you out: your organisation's single sign-on signs you in on every page. Sign out there, or close the browser."}})
+		return
+	}
 	if err := s.Service.Signout(r.Context(), sessionToken(r)); err != nil {
 		s.fail(w, r, err)
 		return
@@ -71,12 +85,17 @@ type operatorHandler func(w http.ResponseWriter, r *http.Request, a transfer.Acc
 // no longer operate (deactivated, demoted) has the session ended and gets
 // 403. The handler's error becomes the error page.
 func (s *Server) signedIn(h operatorHandler) http.Handler {
+	proxied := s.proxySignedIn(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.AuthHeader != "" { // set after NewServer: decided per request
+			proxied.ServeHTTP(w, r)
+			return
+		}
 		token := sessionToken(r)
 		a, err := s.Service.Session(r.Context(), token)
 		switch handover.ErrorCode(err) {
 		case "":
-			err = h(w, r, a)
+			err = h(w, withAccess(r, a), a)
 		case handover.ErrUnauthenticated:
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
@@ -90,4 +109,50 @@ func (s *Server) signedIn(h operatorHandler) http.Handler {
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// proxySignedIn signs every request in by the single-sign-on proxy's
+// header, which holds the user's email, checked afresh each time: no
+// header goes to the sign-in page, which explains the proxy; an email
+// that names no operator (unknown, a supervisor, deactivated) is 403.
+func (s *Server) proxySignedIn(h operatorHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		email := strings.TrimSpace(r.Header.Get(s.AuthHeader))
+		if email == "" {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		a, err := s.Service.AuthorizeEmail(r.Context(), email)
+		if err == nil {
+			err = h(w, withAccess(r, a), a)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// withAccess returns r carrying the signed-in operator's access.
+func withAccess(r *http.Request, a transfer.Access) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), accessKey{}, a))
+}
+
+// accessKey keys the signed-in operator's access in a request's context,
+// for what every page shows them (see busy).
+type accessKey struct{}
+
+// busy returns the job running for the tenant of the request's signed-in
+// operator, for the banner every page shows while one runs; nil when none
+// runs or nobody is signed in (op nil). A failed look-up is logged and
+// shows no banner: it must not take the page down.
+func (s *Server) busy(r *http.Request, op *handover.User) *transfer.RunningJob {
+	a, ok := r.Context().Value(accessKey{}).(transfer.Access)
+	if op == nil || !ok {
+		return nil
+	}
+	run, err := s.Service.Running(r.Context(), a)
+	if err != nil {
+		s.Log.Warn().Err(err).Int64("tenant", a.Op.TenantID).Msg("could not look up the tenant's running job for the banner")
+	}
+	return run
 }

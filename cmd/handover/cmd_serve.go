@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"handover"
@@ -22,10 +23,16 @@ const serveShutdown = 3 * time.Second
 // unless told otherwise.
 const defaultListen = "127.0.0.1:8080"
 
+// serveJobsStop is how long serve lets its running jobs reach the end of
+// their chunk once stopped; past it they are cancelled (the chunk rolls
+// back, whole) and resume at the next start either way.
+const serveJobsStop = 20 * time.Second
+
 // serveCmd serves the web console until SIGINT or SIGTERM.
 type serveCmd struct {
 	listen, baseURL string
 	maxUploadMB     int64
+	authHeader      string
 	notify          notifyFlags
 }
 
@@ -33,6 +40,7 @@ func (c *serveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", defaultListen, "address to listen on (host:port)")
 	fs.StringVar(&c.baseURL, "base-url", "", "URL browsers reach the console at (default: http:// and the listen address); https makes the session cookie Secure")
 	fs.Int64Var(&c.maxUploadMB, "max-upload-mb", web.DefaultMaxUploadMB, "the largest upload or API request body accepted, in MB")
+	fs.StringVar(&c.authHeader, "auth-header", "", "sign users in by this request header, holding their email, set by a single-sign-on proxy in front of the console (only ever serve it behind that proxy)")
 	c.notify.flags(fs)
 }
 
@@ -40,12 +48,20 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := wantArgs(args, 0, "no arguments"); err != nil {
 		return err
 	}
-	if c.maxUploadMB < 1 {
-		return handover.Errorf(handover.ErrUsage, "--max-upload-mb %d: give at least 1 (MB)", c.maxUploadMB)
-	}
 	db, err := e.open(ctx)
 	if err != nil {
 		return err
+	}
+	return c.serve(ctx, e, db, nil)
+}
+
+// serve serves the console on db until ctx ends (SIGINT, SIGTERM): it
+// resumes the interrupted jobs first; when stopped it stops taking
+// requests, lets each running job commit its chunk and be recorded
+// interrupted, and returns. ready, when set, is called once it listens.
+func (c *serveCmd) serve(ctx context.Context, e *env, db *engine.DB, ready func(*web.Server) error) error {
+	if c.maxUploadMB < 1 {
+		return handover.Errorf(handover.ErrUsage, "--max-upload-mb %d: give at least 1 (MB)", c.maxUploadMB)
 	}
 	if err := upToDate(ctx, db); err != nil {
 		return err
@@ -55,34 +71,73 @@ func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
 		return handover.Errorf(handover.ErrUsage, "cannot listen on %s: %v; pass another --listen address", c.listen, err)
 	}
 	defer ln.Close()
-	base := c.baseURL
-	if base == "" {
-		base = "http://" + reachable(ln.Addr())
-	}
-	srv, err := web.NewServer(&transfer.Service{DB: db, MaxPairs: e.maxPairs}, base)
+	srv, err := c.server(e, db, ln.Addr())
 	if err != nil {
 		return err
 	}
-	srv.Log = e.log
-	srv.MaxUpload = c.maxUploadMB << 20
-	if srv.Notify, err = c.notify.notifier(srv.Service, e); err != nil {
+	if err := srv.ResumeInterrupted(ctx); err != nil {
 		return err
 	}
 	hs := httpServer(srv)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "handover console: %s/ (sign in with a link from `handover signin-link --as YOUR_USER_ID`; Ctrl-C stops it)\n", srv.BaseURL)
+	fmt.Fprintf(e.stdout, "handover console: %s/ (%s; Ctrl-C stops it)\n", srv.BaseURL, c.signinHint())
+	if ready != nil {
+		if err := ready(srv); err != nil {
+			_ = c.stop(ctx, e, hs, srv)
+			return err
+		}
+	}
 	select {
 	case err := <-served:
+		_ = c.stop(ctx, e, hs, srv)
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
+	return c.stop(ctx, e, hs, srv)
+}
+
+// server builds the console's server for db, listening on addr.
+func (c *serveCmd) server(e *env, db *engine.DB, addr net.Addr) (*web.Server, error) {
+	base := c.baseURL
+	if base == "" {
+		base = "http://" + reachable(addr)
+	}
+	srv, err := web.NewServer(&transfer.Service{DB: db, MaxPairs: e.maxPairs}, base)
+	if err != nil {
+		return nil, err
+	}
+	srv.Log = e.log
+	srv.MaxUpload = c.maxUploadMB << 20
+	srv.AuthHeader = c.authHeader
+	if srv.Notify, err = c.notify.notifier(srv.Service, e); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// signinHint says how people sign in to this console.
+func (c *serveCmd) signinHint() string {
+	if c.authHeader != "" {
+		return "signed in by the single-sign-on proxy's " + c.authHeader + " header"
+	}
+	return "sign in with a link from `handover signin-link --as YOUR_USER_ID`"
+}
+
+// stop stops taking requests (those in flight get serveShutdown), then
+// stops the jobs at their chunk boundary (serveJobsStop).
+func (c *serveCmd) stop(ctx context.Context, e *env, hs *http.Server, srv *web.Server) error {
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), serveShutdown)
 	defer cancel()
 	if err := hs.Shutdown(stop); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("stop serving: %w", err)
 	}
-	srv.Notify.Close(stop)
+	jobs, cancelJobs := context.WithTimeout(context.WithoutCancel(ctx), serveJobsStop)
+	defer cancelJobs()
+	if err := srv.Shutdown(jobs); err != nil {
+		fmt.Fprintln(e.stderr, "handover: "+handover.ErrorMessage(err))
+	}
+	srv.Notify.Close(jobs)
 	fmt.Fprintln(e.stderr, "handover console stopped")
 	return nil
 }
@@ -133,8 +188,11 @@ func (c *signinLinkCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, a, err := e.currentService(ctx)
+	svc, a, err := e.service(ctx)
 	if err != nil {
+		return err
+	}
+	if err := upToDate(ctx, svc.DB); err != nil {
 		return err
 	}
 	token, expires, err := svc.SigninLink(ctx, a)

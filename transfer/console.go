@@ -1,0 +1,94 @@
+package transfer
+
+import (
+	"context"
+
+	"handover"
+)
+
+// RunningJob is the job running for a tenant and the operator who started
+// it: what the console shows every admin of the tenant while it runs.
+type RunningJob struct {
+	Job handover.Job
+	By  handover.User
+}
+
+// Running returns the job running for the operator's tenant, nil when
+// none is.
+func (s *Service) Running(ctx context.Context, a Access) (*RunningJob, error) {
+	job, ok, err := s.DB.RunningJob(ctx, a.Op.TenantID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	users, err := s.DB.Users(ctx, job.Tenant, []int64{job.Operator})
+	if err != nil {
+		return nil, err
+	}
+	by, ok := users[job.Operator]
+	if !ok {
+		by = handover.User{ID: job.Operator}
+	}
+	return &RunningJob{Job: job, By: by}, nil
+}
+
+// Unfinished lists the interrupted jobs of every tenant, oldest first
+// (jobs whose process died are recorded interrupted first): what a console
+// resumes when it starts. Each is resumed as its own operator, authorised
+// afresh (see Resume).
+func (s *Service) Unfinished(ctx context.Context) ([]handover.Job, error) {
+	return s.DB.Unfinished(ctx)
+}
+
+// Audit returns what the errors-only audit file of a job holds, as the
+// operator may see it: the job, the shape of the upload it follows and
+// its failed pairs. A failed pair with a user outside the view loses the
+// cells it was uploaded with (which may name that user) and is rebuilt
+// from its IDs, with the hidden names blank.
+func (s *Service) Audit(ctx context.Context, a Access, id int64) (handover.Job, *handover.Upload, []handover.JobPair, error) {
+	job, view, err := s.Show(ctx, a, id)
+	if err != nil {
+		return job, nil, nil, err
+	}
+	uploadOf := job.ID
+	if job.UndoOf != nil {
+		uploadOf = *job.UndoOf
+	}
+	up, err := s.DB.JobUpload(ctx, uploadOf)
+	if err != nil {
+		return job, nil, nil, err
+	}
+	var failed []handover.JobPair
+	for _, p := range view.Pairs {
+		if p.Status != handover.PairFailed {
+			continue
+		}
+		if (p.From != 0 && p.FromName == "") || (p.To != 0 && p.ToName == "") {
+			p.Record = nil
+		}
+		failed = append(failed, p)
+	}
+	return job, up, failed, nil
+}
+
+// JobMoves sums what each of the jobs moved and overwrote, per data type;
+// jobs of another tenant than the operator's are left out.
+func (s *Service) JobMoves(ctx context.Context, a Access, jobs []handover.Job) (map[int64][]handover.Move, error) {
+	ids := make([]int64, 0, len(jobs))
+	for _, j := range jobs {
+		if j.Tenant == a.Op.TenantID {
+			ids = append(ids, j.ID)
+		}
+	}
+	return s.DB.JobMoves(ctx, ids)
+}
+
+// AuthorizeEmail returns the access of the user a single-sign-on proxy
+// signed in, named by their email: an active admin or tenant admin, as
+// Authorize checks, afresh on every request.
+func (s *Service) AuthorizeEmail(ctx context.Context, email string) (Access, error) {
+	id, err := s.DB.UserByEmail(ctx, email)
+	if err != nil {
+		return Access{}, err
+	}
+	return s.Authorize(ctx, id)
+}
