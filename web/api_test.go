@@ -441,3 +441,44 @@ func TestAPIIdempotencyRace(t *testing.T) {
 		api.do(http.MethodPost, "/api/v1/jobs?deactivate_source=true", "text/csv", csv, key).want(t, "other options", http.StatusUnprocessableEntity)
 	})
 }
+
+// TestAPISlowUploadHoldsNothing: an upload still arriving holds neither
+// the tenant's guard nor a job: a start meanwhile runs to its end, and
+// the slow upload's job starts once its body is complete.
+func TestAPISlowUploadHoldsNothing(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		_, base := c.api(nil)
+		api := c.client(base, c.info.TenantAdmin)
+		pairs := c.agentPairs(4)
+		body, feed := io.Pipe()
+		slow := make(chan int, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/jobs", body)
+			req.Header.Set("Authorization", "Bearer "+api.token)
+			req.Header.Set("Content-Type", "text/csv")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				slow <- 0
+				return
+			}
+			resp.Body.Close()
+			slow <- resp.StatusCode
+		}()
+		whole := bulkCSV(pairs[:2])
+		if _, err := io.WriteString(feed, whole[:len(whole)/2]); err != nil { // sent: the server is reading it
+			t.Fatal(err)
+		}
+		loc := api.do(http.MethodPost, "/api/v1/jobs", "text/csv", bulkCSV(pairs[2:]), nil).want(t, "a start beside a slow upload", http.StatusAccepted).header.Get("Location")
+		if j := api.poll(loc); j.Status != "done" || j.Done != 2 {
+			t.Fatalf("the job beside the slow upload: %+v", j)
+		}
+		if _, err := io.WriteString(feed, whole[len(whole)/2:]); err != nil {
+			t.Fatal(err)
+		}
+		feed.Close()
+		if code := <-slow; code != http.StatusAccepted {
+			t.Fatalf("the slow upload, once complete: %d", code)
+		}
+	})
+}

@@ -98,6 +98,11 @@ func TestAPINotify(t *testing.T) {
 		if strings.Contains(string(d.body), string(secret)) {
 			t.Errorf("the secret is in the body")
 		}
+		b := c.browser()
+		b.signIn(c.info.TenantAdmin)
+		if _, page := b.get(loc[len("/api/v1"):]); !strings.Contains(page, "Notification delivered") {
+			t.Errorf("the job page does not say the notification was delivered:\n%s", page)
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/hmac"
 	"encoding/json"
 	"fmt"
@@ -24,9 +25,10 @@ import (
 
 // served is a running `handover serve` process.
 type served struct {
-	base string
-	cmd  interface{ Kill() error }
-	wait func() error
+	base   string
+	cmd    interface{ Kill() error }
+	wait   func() error
+	stderr *bytes.Buffer // read it only once wait has returned
 }
 
 // serveBinary starts the binary's serve on a free port with extra flags
@@ -54,7 +56,7 @@ func (d *jobTenant) serveBinary(extra ...string) *served {
 		d.tb.Fatalf("serve printed %q; stderr:\n%s", line, stderr)
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	return &served{base: base, cmd: cmd.Process, wait: wait}
+	return &served{base: base, cmd: cmd.Process, wait: wait, stderr: stderr}
 }
 
 // token creates an API token through the binary and returns it.
@@ -182,6 +184,11 @@ func TestAPIBinary(t *testing.T) {
 		d.mustRun("token", "revoke", "nightly")
 		if code, _, body := call(t, http.MethodGet, api+"/jobs", token, "", ""); code != http.StatusUnauthorized {
 			t.Fatalf("revoked token: %d\n%s", code, body)
+		}
+		_ = srv.cmd.Kill()
+		_ = srv.wait()
+		if log := srv.stderr.String(); strings.Contains(log, token[4:]) || strings.Contains(log, secret) || !strings.Contains(log, hs.URL) {
+			t.Errorf("serve's log shows a secret, or not where notifications go:\n%s", log)
 		}
 	})
 }
