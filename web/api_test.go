@@ -384,6 +384,30 @@ func TestAPILocked(t *testing.T) {
 	})
 }
 
+// TestAPIWhileBulkRuns: while a bulk job runs in the server, a start
+// through the API is 409 naming that job, and changes nothing.
+func TestAPIWhileBulkRuns(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		srv, base := c.api(nil)
+		api := c.client(base, c.info.TenantAdmin)
+		pairs := c.agentPairs(3)
+		running, open := c.startHeld(srv, c.access(c.info.TenantAdmin), upload(t, bulkCSV(pairs)))
+		jobs := c.jobCount()
+		r := api.do(http.MethodPost, "/api/v1/jobs", "application/json", fmt.Sprintf(`{"from": %d, "to": %d}`, pairs[0].From, pairs[0].To), nil)
+		if r.want(t, "start while a bulk job runs", http.StatusConflict).errorCode(t) != handover.ErrLocked || !strings.Contains(r.body, fmt.Sprintf("job %d", running.ID)) {
+			t.Errorf("409 does not name the running job %d: %s", running.ID, r.body)
+		}
+		if c.jobCount() != jobs {
+			t.Errorf("a refused start recorded a job")
+		}
+		close(open)
+		if j := api.poll(fmt.Sprintf("/api/v1/jobs/%d", running.ID)); j.Status != "done" {
+			t.Fatalf("the bulk job: %+v", j)
+		}
+	})
+}
+
 // TestAPITooLarge: a body over MaxUpload is 413 and changes nothing.
 func TestAPITooLarge(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
