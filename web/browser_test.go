@@ -39,16 +39,7 @@ func TestWebBrowser(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute) // a hung browser, not a timing assertion
-	defer cancelTimeout()
+	ctx := headless(t, bin)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(c.ts.URL+c.link(c.info.Admins[0].ID)),
@@ -87,6 +78,24 @@ func TestWebBrowser(t *testing.T) {
 	if heading := text(ctx, t, "h1"); heading != "Sign in" {
 		t.Errorf("after Sign out: heading %q", heading)
 	}
+}
+
+// headless starts the Chromium at bin for the test, ended with it, and
+// returns its context, bounded against a hung browser (not a timing
+// assertion).
+func headless(t *testing.T, bin string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancelTimeout)
+	return ctx
 }
 
 // text returns the visible text of the first element matching css.

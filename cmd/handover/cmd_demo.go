@@ -17,6 +17,7 @@ import (
 	"handover/engine"
 	"handover/sample"
 	"handover/transfer"
+	"handover/web"
 )
 
 // demoCmd builds a sample tenant and walks the whole flow on it.
@@ -25,6 +26,8 @@ type demoCmd struct {
 	seed     int64
 	dataOnly bool
 	dir      string
+	serve    bool
+	listen   string
 }
 
 func (c *demoCmd) flags(fs *flag.FlagSet) {
@@ -32,6 +35,8 @@ func (c *demoCmd) flags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.seed, "seed", 1, "seed of the sample data: the same seed builds the same tenant")
 	fs.BoolVar(&c.dataOnly, "data-only", false, "stop after building the tenant")
 	fs.StringVar(&c.dir, "dir", "handover-demo", "folder for the demo's files (and its database, unless --db is given)")
+	fs.BoolVar(&c.serve, "serve", false, "after building the tenant, serve the web console on it and print a sign-in link for its tenant admin")
+	fs.StringVar(&c.listen, "listen", defaultListen, "with --serve: address the console listens on (host:port)")
 }
 
 func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
@@ -48,11 +53,34 @@ func (c *demoCmd) run(ctx context.Context, e *env, args []string) error {
 	e.db = db
 	fmt.Fprintf(e.stdout, "1. Built tenant %d in %s with %d users, and a second tenant with %d users; %d data rows in all; tenant admin %d.\n",
 		info.Tenant, engine.Redact(e.dsn), info.Users-info.OtherUsers, info.OtherUsers, info.Rows, info.TenantAdmin)
+	if c.serve {
+		return c.console(ctx, e, db, info)
+	}
 	if c.dataOnly {
 		return nil
 	}
 	e.as = itoa(info.TenantAdmin)
 	return c.walk(ctx, e, db, info)
+}
+
+// console serves the web console on the demo's database until stopped,
+// printing a sign-in link for the tenant admin once it listens.
+func (c *demoCmd) console(ctx context.Context, e *env, db *engine.DB, info sample.Info) error {
+	sc := &serveCmd{listen: c.listen, maxUploadMB: web.DefaultMaxUploadMB}
+	return sc.serve(ctx, e, db, func(srv *web.Server) error {
+		a, err := srv.Service.Authorize(ctx, info.TenantAdmin)
+		if err != nil {
+			return err
+		}
+		token, _, err := srv.Service.SigninLink(ctx, a)
+		if err != nil {
+			return err
+		}
+		again := c.pasteable(e, a.Op.ID).cmd("signin-link", "--base-url", srv.BaseURL.String())
+		fmt.Fprintf(e.stdout, "2. Open this link to sign in as %s, the demo's tenant admin (it works once, for 15 minutes; `%s` makes another):\n\n   %s/signin?token=%s\n\n",
+			audit.Clean(a.Op.Name), again, srv.BaseURL, token)
+		return nil
+	})
 }
 
 // build creates a fresh database and seeds it.
