@@ -8,8 +8,8 @@ import (
 )
 
 // What the flow gives the HTTP API beyond what the other faces use: a
-// readiness probe, a job's audit rows, and job starts made idempotent by a
-// client's key.
+// readiness probe, a job without its pairs, job starts made idempotent by a
+// client's key, and the record of a job's end notification.
 
 // IdempotencyStale is how long a claimed Idempotency-Key may name no job
 // before another request with the same key takes it over (the request
