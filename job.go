@@ -47,12 +47,13 @@ type Job struct {
 // RunOptions are the choices an operator made for a run; a job keeps them,
 // so that resume runs the rest of the job as it was started.
 type RunOptions struct {
-	DeactivateSource bool `json:"deactivate_source,omitempty"`
-	SkipInvalid      bool `json:"skip_invalid,omitempty"`
 	// Key is the API client's Idempotency-Key, recorded with the job when
 	// it is created so that a retry finds it; it is not one of the job's
 	// options.
 	Key string `json:"-"`
+
+	DeactivateSource bool `json:"deactivate_source,omitempty"`
+	SkipInvalid      bool `json:"skip_invalid,omitempty"`
 }
 
 // PairStatus is the state of one pair in a job.
