@@ -70,3 +70,13 @@ FROM handover_moves WHERE ` + db.dialect.idsIn("job_id") + ` GROUP BY job_id, da
 func catalogIndex(table string) int {
 	return slices.IndexFunc(handover.Catalog, func(t handover.DataType) bool { return t.Table == table })
 }
+
+// JobPairsPage returns up to limit pair records of a job from offset, in
+// ledger order, with their per-type counts: one page of a large job.
+func (db *DB) JobPairsPage(ctx context.Context, jobID int64, offset, limit int) ([]handover.JobPair, error) {
+	if offset < 0 || limit < 1 {
+		return nil, fmt.Errorf("page of job %d: offset %d, limit %d", jobID, offset, limit)
+	}
+	return db.pairsWhere(ctx, fmt.Sprintf(`p.job_id = ? AND p.id IN
+(SELECT id FROM handover_pairs WHERE job_id = ? ORDER BY id LIMIT %d OFFSET %d)`, limit, offset), jobID, jobID)
+}

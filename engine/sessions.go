@@ -60,21 +60,36 @@ func (db *DB) CreateSession(ctx context.Context, hash string, user int64, idle t
 	return nil
 }
 
+// sessionTouch is how stale a session's last-seen time may get before a
+// request writes it again: most requests only read, so that pages do not
+// queue for the write lock behind a running job (SQLite has one writer).
+// A session may thus end up to this much before 8 idle hours.
+const sessionTouch = time.Minute
+
 // TouchSession returns the user of the session with hash and marks it seen
-// now, unless it has been idle for idle or longer: then, or when there is
-// no such session, it is ErrUnauthenticated.
+// now (at most once per sessionTouch), unless it has been idle for idle or
+// longer: then, or when there is no such session, it is
+// ErrUnauthenticated.
 func (db *DB) TouchSession(ctx context.Context, hash string, idle time.Duration) (int64, error) {
 	now := db.Now()
-	var users []int64
-	err := db.db.SelectContext(ctx, &users, db.rebind(`UPDATE handover_sessions SET last_seen_at = ?
-WHERE token_sha256 = ? AND last_seen_at > ? RETURNING user_id`), stamp(now), hash, stamp(now.Add(-idle)))
+	var rows []struct {
+		User int64     `db:"user_id"`
+		Seen timestamp `db:"last_seen_at"`
+	}
+	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT user_id, last_seen_at FROM handover_sessions WHERE token_sha256 = ? AND last_seen_at > ?`),
+		hash, stamp(now.Add(-idle)))
 	if err != nil {
 		return 0, fmt.Errorf("look up session: %w", err)
 	}
-	if len(users) == 0 {
+	if len(rows) == 0 {
 		return 0, handover.Errorf(handover.ErrUnauthenticated, "you are not signed in, or your session ended after %s without use: sign in again with a link from `handover signin-link --as YOUR_USER_ID`", idle)
 	}
-	return users[0], nil
+	if now.Sub(rows[0].Seen.Time) >= sessionTouch {
+		if _, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_sessions SET last_seen_at = ? WHERE token_sha256 = ?`), stamp(now), hash); err != nil {
+			return 0, fmt.Errorf("mark session seen: %w", err)
+		}
+	}
+	return rows[0].User, nil
 }
 
 // EndSession removes the session with hash; ending a session that is gone

@@ -45,7 +45,7 @@ func (s *Service) Unfinished(ctx context.Context) ([]handover.Job, error) {
 // cells it was uploaded with (which may name that user) and is rebuilt
 // from its IDs, with the hidden names blank.
 func (s *Service) Audit(ctx context.Context, a Access, id int64) (handover.Job, *handover.Upload, []handover.JobPair, error) {
-	job, view, err := s.Show(ctx, a, id)
+	job, failed, err := s.Failed(ctx, a, id)
 	if err != nil {
 		return job, nil, nil, err
 	}
@@ -57,17 +57,46 @@ func (s *Service) Audit(ctx context.Context, a Access, id int64) (handover.Job, 
 	if err != nil {
 		return job, nil, nil, err
 	}
-	var failed []handover.JobPair
-	for _, p := range view.Pairs {
-		if p.Status != handover.PairFailed {
-			continue
-		}
+	for i, p := range failed {
 		if (p.From != 0 && p.FromName == "") || (p.To != 0 && p.ToName == "") {
-			p.Record = nil
+			failed[i].Record = nil
 		}
-		failed = append(failed, p)
 	}
 	return job, up, failed, nil
+}
+
+// Job returns one job of the operator's tenant with its totals.
+func (s *Service) Job(ctx context.Context, a Access, id int64) (handover.Job, error) {
+	return s.DB.Job(ctx, a.Op.TenantID, id)
+}
+
+// Failed returns a job of the operator's tenant and its failed pairs as
+// the operator may see them.
+func (s *Service) Failed(ctx context.Context, a Access, id int64) (handover.Job, []handover.JobPair, error) {
+	return s.jobWith(ctx, a, id, s.DB.FailedPairs)
+}
+
+// ShowPage is Show for one page of a large job: the job with its totals,
+// and up to limit of its pairs from offset, as the operator may see them.
+func (s *Service) ShowPage(ctx context.Context, a Access, id int64, offset, limit int) (handover.Job, []handover.JobPair, error) {
+	return s.jobWith(ctx, a, id, func(ctx context.Context, job int64) ([]handover.JobPair, error) {
+		return s.DB.JobPairsPage(ctx, job, offset, limit)
+	})
+}
+
+// jobWith returns a job of the operator's tenant and the pairs that load
+// reads of it, as the operator may see them.
+func (s *Service) jobWith(ctx context.Context, a Access, id int64, load func(context.Context, int64) ([]handover.JobPair, error)) (handover.Job, []handover.JobPair, error) {
+	job, err := s.Job(ctx, a, id)
+	if err != nil {
+		return job, nil, err
+	}
+	pairs, err := load(ctx, job.ID)
+	if err != nil {
+		return job, nil, err
+	}
+	view, err := a.ViewPairs(ctx, s.DB, pairs)
+	return job, view.Pairs, err
 }
 
 // JobMoves sums what each of the jobs moved and overwrote, per data type;

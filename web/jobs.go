@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"handover"
 	"handover/audit"
@@ -77,7 +76,7 @@ func (s *Server) jobRows(ctx context.Context, a transfer.Access, id int64) ([]jo
 	var jobs []handover.Job
 	var err error
 	if id > 0 {
-		job, _, err := s.Service.Show(ctx, a, id)
+		job, err := s.Service.Job(ctx, a, id)
 		if err != nil {
 			return nil, err
 		}
@@ -85,7 +84,7 @@ func (s *Server) jobRows(ctx context.Context, a transfer.Access, id int64) ([]jo
 	} else if jobs, err = s.Service.Jobs(ctx, a, jobsShown); err != nil {
 		return nil, err
 	}
-	moves, err := s.Service.JobMoves(ctx, a, jobs)
+	moves, err := s.movesOf(ctx, a, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +100,44 @@ func (s *Server) jobRows(ctx context.Context, a transfer.Access, id int64) ([]jo
 // and its verification when asked for.
 type jobPage struct {
 	Job          handover.Job
-	Pairs        []handover.JobPair
+	Pairs        []handover.JobPair // one page of them
+	Page         pairsPage
 	Progress     progressLine
 	NotDone      []handover.JobPair
 	Verification *handover.Verification
+}
+
+// pairsShown is how many pairs one job page lists; a larger job's pairs
+// are paged (?page=N).
+const pairsShown = 100
+
+// pairsPage says which pairs a job page lists: its page of Pages, pairs
+// First to Last (from 1) of Total.
+type pairsPage struct {
+	Page, Pages, First, Last, Total int
+}
+
+// Prev and Next are the neighbouring pages, 0 when there is none.
+func (p pairsPage) Prev() int { return max(p.Page-1, 0) }
+
+// Next is the next page, 0 when this is the last.
+func (p pairsPage) Next() int {
+	if p.Page < p.Pages {
+		return p.Page + 1
+	}
+	return 0
+}
+
+// pagedPairs returns the page of a job's total pairs that the request's
+// ?page= asks for (the first when absent or out of range).
+func pagedPairs(r *http.Request, total int) pairsPage {
+	p := pairsPage{Page: 1, Pages: max(1, (total+pairsShown-1)/pairsShown), Total: total}
+	if n, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && n >= 1 && n <= p.Pages {
+		p.Page = n
+	}
+	p.First = (p.Page-1)*pairsShown + 1
+	p.Last = min(p.Page*pairsShown, total)
+	return p
 }
 
 // pathJob parses the job number of a /jobs/{id} path.
@@ -129,23 +162,32 @@ func (s *Server) handleJob(w http.ResponseWriter, r *http.Request, a transfer.Ac
 	return nil
 }
 
-// jobPage loads the job of the request's path as the job page shows it.
+// jobPage loads the job of the request's path as the job page shows it:
+// its totals, a page of its pairs and, once it has ended, every failed
+// pair. A job of any size costs one page of pairs.
 func (s *Server) jobPage(r *http.Request, a transfer.Access) (jobPage, error) {
 	id, err := pathJob(r)
 	if err != nil {
 		return jobPage{}, err
 	}
-	job, view, err := s.Service.Show(r.Context(), a, id)
+	ctx := r.Context()
+	job, err := s.job(ctx, a, id)
 	if err != nil {
 		return jobPage{}, err
 	}
-	p := jobPage{Job: job, Pairs: view.Pairs, Progress: s.progress(job, view.Pairs).line()}
-	for _, jp := range view.Pairs {
-		if jp.Status == handover.PairFailed {
-			p.NotDone = append(p.NotDone, jp)
-		}
+	p := jobPage{Job: job, Page: pagedPairs(r, job.Pairs)}
+	if _, p.Pairs, err = s.Service.ShowPage(ctx, a, id, p.Page.First-1, pairsShown); err != nil {
+		return p, err
 	}
-	return p, nil
+	prog, err := s.progress(ctx, a, job)
+	if err != nil {
+		return p, err
+	}
+	p.Progress = prog.line()
+	if job.Failed > 0 && prog.Status != handover.JobRunning {
+		_, p.NotDone, err = s.Service.Failed(ctx, a, id)
+	}
+	return p, err
 }
 
 // handleVerify shows the job page topped by the job's verification: its
@@ -206,22 +248,69 @@ func (s *Server) handleUndo(w http.ResponseWriter, r *http.Request, a transfer.A
 }
 
 // progress returns a job's progress: live from this server while it runs
-// the job, otherwise from the ledger's pair records (a job run by another
-// process, or before a restart).
-func (s *Server) progress(job handover.Job, pairs []handover.JobPair) progress {
+// the job, otherwise from the ledger (a job run by another process, or
+// before a restart), without a time left.
+func (s *Server) progress(ctx context.Context, a transfer.Access, job handover.Job) (progress, error) {
 	if t := s.jobs.live(job.ID); t != nil && job.Status == handover.JobRunning {
-		return t.snapshot()
+		return t.snapshot(), nil
 	}
-	p := progress{Job: job.ID, Kind: job.Kind, Status: job.Status, Pairs: len(pairs)}
-	var last time.Time
-	for _, jp := range pairs {
-		p.add(jp)
-		if jp.At != nil && jp.At.After(last) {
-			last = *jp.At
+	p := progress{Job: job.ID, Kind: job.Kind, Status: job.Status, Pairs: job.Pairs, Done: job.Done, Failed: job.Failed}
+	moves, err := s.movesOf(ctx, a, []handover.Job{job})
+	for _, m := range moves[job.ID] {
+		p.Moved += m.Rows
+	}
+	return p, err
+}
+
+// job returns one job of the operator's tenant with its totals: from
+// memory while this server runs its pairs, else from the ledger (which
+// also records how it ended, once every pair has).
+func (s *Server) job(ctx context.Context, a transfer.Access, id int64) (handover.Job, error) {
+	if t := s.liveJob(a, id); t != nil {
+		return t.job(), nil
+	}
+	return s.Service.Job(ctx, a, id)
+}
+
+// liveJob returns the tracker of a job of the operator's tenant that this
+// server is running and that has pairs left, nil otherwise.
+func (s *Server) liveJob(a transfer.Access, id int64) *tracker {
+	t := s.jobs.live(id)
+	if t == nil || t.op.TenantID != a.Op.TenantID {
+		return nil
+	}
+	if j := t.job(); j.Done+j.Failed >= j.Pairs {
+		return nil
+	}
+	return t
+}
+
+// movesOf returns what each job moved per data type: live from the
+// runner for a job this server runs, remembered for a finished job, and
+// from the ledger otherwise, in one query for all of those.
+func (s *Server) movesOf(ctx context.Context, a transfer.Access, jobs []handover.Job) (map[int64][]handover.Move, error) {
+	out := make(map[int64][]handover.Move, len(jobs))
+	var ask []handover.Job
+	for _, j := range jobs {
+		if t := s.jobs.live(j.ID); t != nil && j.Status == handover.JobRunning {
+			out[j.ID] = t.moves()
+		} else if m, ok := s.jobs.finished.get(j.ID); ok {
+			out[j.ID] = m
+		} else {
+			ask = append(ask, j)
 		}
 	}
-	p.SecondsLeft = secondsLeft(p, p.Done+p.Failed, last.Sub(job.Started))
-	return p
+	if len(ask) == 0 {
+		return out, nil
+	}
+	asked, err := s.Service.JobMoves(ctx, a, ask)
+	for _, j := range ask {
+		out[j.ID] = asked[j.ID]
+		if err == nil && j.Status != handover.JobRunning && j.Status != handover.JobInterrupted {
+			s.jobs.finished.put(j.ID, asked[j.ID])
+		}
+	}
+	return out, err
 }
 
 // handleProgress answers job.js's poll with the job's progress as JSON. A
@@ -232,14 +321,16 @@ func (s *Server) handleProgress(w http.ResponseWriter, r *http.Request, a transf
 		return err
 	}
 	var p progress
-	if t := s.jobs.live(id); t != nil && t.op.TenantID == a.Op.TenantID {
+	if t := s.liveJob(a, id); t != nil {
 		p = t.snapshot()
 	} else {
-		job, view, err := s.Service.Show(r.Context(), a, id)
+		job, err := s.job(r.Context(), a, id)
 		if err != nil {
 			return err
 		}
-		p = s.progress(job, view.Pairs)
+		if p, err = s.progress(r.Context(), a, job); err != nil {
+			return err
+		}
 	}
 	body, err := json.Marshal(p.line())
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -249,5 +250,34 @@ func (c *console) checkBusyRefusal(srv *Server, a transfer.Access, b *browser, u
 	// Undo that job too, so that the data is as before it ran.
 	if _, err := c.svc.Undo(context.Background(), a, job.ID, unprompted{}, quiet{}); err != nil {
 		c.t.Fatal(err)
+	}
+}
+
+// TestWebPairsPages: a job's pairs are listed pairsShown a page; a page
+// out of range or not a number is the first.
+func TestWebPairsPages(t *testing.T) {
+	for _, tc := range []struct {
+		name, query        string
+		total              int
+		page, pages, first int
+		last, prev, next   int
+	}{
+		{"one pair", "", 1, 1, 1, 1, 1, 0, 0},
+		{"no pairs", "", 0, 1, 1, 1, 0, 0, 0},
+		{"first of three", "", 2*pairsShown + 1, 1, 3, 1, pairsShown, 0, 2},
+		{"middle", "page=2", 2*pairsShown + 1, 2, 3, pairsShown + 1, 2 * pairsShown, 1, 3},
+		{"last", "page=3", 2*pairsShown + 1, 3, 3, 2*pairsShown + 1, 2*pairsShown + 1, 2, 0},
+		{"past the end", "page=4", 2*pairsShown + 1, 1, 3, 1, pairsShown, 0, 2},
+		{"not a number", "page=x", 2 * pairsShown, 1, 2, 1, pairsShown, 0, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := http.NewRequest(http.MethodGet, "/jobs/1?"+tc.query, nil)
+			p := pagedPairs(r, tc.total)
+			got := []int{p.Page, p.Pages, p.First, p.Last, p.Prev(), p.Next()}
+			want := []int{tc.page, tc.pages, tc.first, tc.last, tc.prev, tc.next}
+			if !slices.Equal(got, want) {
+				t.Errorf("page, pages, first, last, prev, next = %v, want %v", got, want)
+			}
+		})
 	}
 }

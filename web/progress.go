@@ -2,7 +2,9 @@ package web
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"handover"
@@ -21,6 +23,8 @@ type progress struct {
 	// SecondsLeft estimates the time left of a running job from its rate
 	// so far; nil when unknown (no pair ended yet, or not running).
 	SecondsLeft *int64 `json:"seconds_left"`
+
+	byType []handover.Move // what the done pairs moved, per data type in catalog order
 }
 
 // add counts a pair that ended; a pending pair is not counted.
@@ -30,10 +34,56 @@ func (p *progress) add(jp handover.JobPair) {
 		p.Done++
 		for _, m := range jp.Moves {
 			p.Moved += m.Rows
+			p.addMove(m)
 		}
 	case handover.PairFailed:
 		p.Failed++
 	}
+}
+
+// addMove adds m to the per-type totals.
+func (p *progress) addMove(m handover.Move) {
+	for i := range p.byType {
+		if p.byType[i].Type == m.Type {
+			p.byType[i].Rows += m.Rows
+			p.byType[i].Overwritten += m.Overwritten
+			return
+		}
+	}
+	p.byType = append(p.byType, m)
+	slices.SortFunc(p.byType, func(a, b handover.Move) int { return catalogIndex(a.Type) - catalogIndex(b.Type) })
+}
+
+// catalogIndex is a data type's place in the catalog.
+func catalogIndex(table string) int {
+	return slices.IndexFunc(handover.Catalog, func(t handover.DataType) bool { return t.Table == table })
+}
+
+// finishedMoves remembers what finished jobs moved per data type: a
+// job's journal does not change once it has ended (an undo is a job of
+// its own), so the Jobs page and the job pages ask the ledger once.
+type finishedMoves struct {
+	mu    sync.Mutex
+	moves map[int64][]handover.Move
+}
+
+// finishedKept bounds finishedMoves: past it, the cache starts afresh.
+const finishedKept = 10000
+
+func (f *finishedMoves) get(job int64) ([]handover.Move, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.moves[job]
+	return m, ok
+}
+
+func (f *finishedMoves) put(job int64, moves []handover.Move) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.moves == nil || len(f.moves) >= finishedKept {
+		f.moves = map[int64][]handover.Move{}
+	}
+	f.moves[job] = moves
 }
 
 // secondsLeft estimates how long the rest of a running job takes, when

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,6 +24,8 @@ type runner struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	finished finishedMoves
 
 	mu       sync.Mutex
 	stopping bool
@@ -62,9 +65,14 @@ func (s *Server) start(a transfer.Access, fn func(ctx context.Context, prog tran
 		return handover.Job{}, errors.New("the job function ended without recording a job")
 	}
 	if s.jobs.isStopping() && errors.Is(t.err, context.Canceled) {
-		return handover.Job{}, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+		return handover.Job{}, errStopping()
 	}
 	return handover.Job{}, t.err
+}
+
+// errStopping is the refusal of a job start while the server stops.
+func errStopping() error {
+	return handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
 }
 
 // launch starts fn for the operator of a and returns its tracker; a
@@ -73,7 +81,7 @@ func (r *runner) launch(a transfer.Access, fn jobFunc) (*tracker, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopping {
-		return nil, handover.Errorf(handover.ErrCancelled, "the console is stopping, so nothing was started; try again once it is back")
+		return nil, errStopping()
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	t := &tracker{r: r, op: a.Op, cancel: cancel, started: make(chan handover.Job, 1), done: make(chan struct{})}
@@ -96,6 +104,23 @@ func (r *runner) live(job int64) *tracker {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.byJob[job]
+}
+
+// tenantJob returns the job this server runs for tenant, as it stands now,
+// and who started it; ok is false when it runs none.
+func (r *runner) tenantJob(tenant int64) (job handover.Job, by handover.User, ok bool) {
+	r.mu.Lock()
+	var t *tracker
+	for _, c := range r.byJob {
+		if c.op.TenantID == tenant {
+			t = c
+		}
+	}
+	r.mu.Unlock()
+	if t == nil {
+		return job, by, false
+	}
+	return t.job(), t.op, true
 }
 
 func (r *runner) isStopping() bool {
@@ -152,6 +177,7 @@ type tracker struct {
 	err     error
 
 	mu    sync.Mutex
+	rec   handover.Job // the job as recorded at Start
 	state progress
 	since time.Time // when this process started executing the job
 	base  int       // pairs that had ended before this process started
@@ -160,7 +186,9 @@ type tracker struct {
 // Start records the job and its pairs as they stand (some ended before,
 // when resumed) and makes the job known to the job page.
 func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
+	job.Status = handover.JobRunning
 	t.mu.Lock()
+	t.rec = job
 	t.state = progress{Job: job.ID, Kind: job.Kind, Status: handover.JobRunning, Pairs: len(pairs)}
 	for _, p := range pairs {
 		t.state.add(p)
@@ -170,7 +198,6 @@ func (t *tracker) Start(job handover.Job, pairs []handover.JobPair, _ bool) {
 	t.r.mu.Lock()
 	t.r.byJob[job.ID] = t
 	t.r.mu.Unlock()
-	job.Status = handover.JobRunning
 	t.started <- job
 }
 
@@ -183,6 +210,22 @@ func (t *tracker) Pair(p handover.JobPair) {
 	if t.r.isStopping() {
 		t.cancel()
 	}
+}
+
+// job returns the job with its totals now.
+func (t *tracker) job() handover.Job {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	j := t.rec
+	j.Pairs, j.Done, j.Failed = t.state.Pairs, t.state.Done, t.state.Failed
+	return j
+}
+
+// moves returns what the job's done pairs moved so far, per data type.
+func (t *tracker) moves() []handover.Move {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.state.byType)
 }
 
 // executing reports whether the job has started executing its pairs.
@@ -257,8 +300,11 @@ func (s *Server) ResumeInterrupted(ctx context.Context) error {
 func (s *Server) resume(ctx context.Context, job handover.Job) {
 	log := s.Log.With().Int64("job", job.ID).Int64("operator", job.Operator).Logger()
 	a, err := s.Service.Authorize(ctx, job.Operator)
-	if err != nil {
+	if handover.ErrorCode(err) == handover.ErrForbidden {
 		log.Warn().Err(err).Msg("interrupted job not resumed: its operator may no longer operate; it stays interrupted")
+		return
+	} else if err != nil {
+		log.Error().Err(err).Msg("interrupted job not resumed: its operator could not be checked; it stays interrupted")
 		return
 	}
 	t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {

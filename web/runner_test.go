@@ -301,6 +301,14 @@ func TestWebRunnerStart(t *testing.T) {
 			t.Fatal("the pairs move no rows: the check below proves nothing")
 		}
 		c.checkRows(want)
+		_, all, err := c.svc.Show(context.Background(), a, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, page, err := c.svc.ShowPage(context.Background(), a, job.ID, 1, 2)
+		if err != nil || !cmp.Equal(page, all.Pairs[1:3]) {
+			t.Errorf("pairs 2 and 3 of job %d: %v\n%s", job.ID, err, cmp.Diff(all.Pairs[1:3], page))
+		}
 	})
 }
 

@@ -142,13 +142,17 @@ func withAccess(r *http.Request, a transfer.Access) *http.Request {
 type accessKey struct{}
 
 // busy returns the job running for the tenant of the request's signed-in
-// operator, for the banner every page shows while one runs; nil when none
-// runs or nobody is signed in (op nil). A failed look-up is logged and
+// operator, for the banner every page shows while one runs: from memory
+// when this server runs it, else from the ledger (another process); nil
+// when none runs or nobody is signed in (op nil). A failed look-up is logged and
 // shows no banner: it must not take the page down.
 func (s *Server) busy(r *http.Request, op *handover.User) *transfer.RunningJob {
 	a, ok := r.Context().Value(accessKey{}).(transfer.Access)
 	if op == nil || !ok {
 		return nil
+	}
+	if job, by, ok := s.jobs.tenantJob(a.Op.TenantID); ok {
+		return &transfer.RunningJob{Job: job, By: by}
 	}
 	run, err := s.Service.Running(r.Context(), a)
 	if err != nil {
