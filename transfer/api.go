@@ -8,7 +8,7 @@ import (
 )
 
 // What the flow gives the HTTP API beyond what the other faces use: a
-// readiness probe, a job without its pairs, job starts made idempotent by a
+// readiness probe, job starts made idempotent by a
 // client's key, and the record of a job's end notification.
 
 // IdempotencyStale is how long a claimed Idempotency-Key may name no job
@@ -73,12 +73,6 @@ func (s *Service) startClaimed(ctx context.Context, a Access, key string, start 
 		return job, false, rerr
 	}
 	return job, false, err
-}
-
-// Job returns one job of the operator's tenant with its live counts,
-// without its pairs. Another tenant's job does not exist.
-func (s *Service) Job(ctx context.Context, a Access, id int64) (handover.Job, error) {
-	return s.DB.Job(ctx, a.Op.TenantID, id)
 }
 
 // RecordDelivery records how a job's end notification went.
