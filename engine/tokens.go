@@ -36,20 +36,33 @@ func (db *DB) CreateToken(ctx context.Context, hash string, tenant, user int64, 
 	return nil
 }
 
+// tokenTouch is how stale a token's last use may be before a call
+// records it again: a client polling a job every second writes nothing.
+const tokenTouch = time.Minute
+
 // UseToken returns the user of the live token with hash and records it
-// used now. A token unknown, revoked or expired is ErrUnauthenticated.
+// used now (to the minute). A token unknown, revoked or expired is
+// ErrUnauthenticated.
 func (db *DB) UseToken(ctx context.Context, hash string) (int64, error) {
-	now := stamp(db.Now())
-	var users []int64
-	err := db.db.SelectContext(ctx, &users, db.rebind(`UPDATE handover_api_tokens SET last_used_at = ?
-WHERE token_sha256 = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) RETURNING user_id`), now, hash, now)
+	now := db.Now()
+	var live []struct {
+		User     int64     `db:"user_id"`
+		LastUsed timestamp `db:"last_used_at"`
+	}
+	err := db.db.SelectContext(ctx, &live, db.rebind(`SELECT user_id, last_used_at FROM handover_api_tokens
+WHERE token_sha256 = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`), hash, stamp(now))
 	if err != nil {
 		return 0, fmt.Errorf("look up token: %w", err)
 	}
-	if len(users) == 0 {
+	if len(live) == 0 {
 		return 0, handover.Errorf(handover.ErrUnauthenticated, "the API token is unknown, revoked or expired: create one with `handover token create --as YOUR_USER_ID --name NAME`")
 	}
-	return users[0], nil
+	if live[0].LastUsed.Before(now.Add(-tokenTouch)) {
+		if _, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_api_tokens SET last_used_at = ? WHERE token_sha256 = ?`), stamp(now), hash); err != nil {
+			return 0, fmt.Errorf("record use of token: %w", err)
+		}
+	}
+	return live[0].User, nil
 }
 
 // Tokens lists the tenant's tokens, live and revoked, oldest first.
