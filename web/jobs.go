@@ -225,6 +225,11 @@ func (s *Server) handleUndoPage(w http.ResponseWriter, r *http.Request, a transf
 	if err != nil {
 		return err
 	}
+	if !rows[0].MayUndo() {
+		kind := map[handover.JobKind]string{handover.KindRun: "a run", handover.KindUndo: "an undo"}[job.Kind]
+		return handover.Errorf(handover.ErrUsage, "job %d cannot be undone: it is %s, %s, with %d pairs done; only a finished run with pairs done can be undone (see the Jobs page)",
+			job.ID, kind, job.Status, job.Done)
+	}
 	s.render(w, r, http.StatusOK, "undo", page{Title: "Undo job " + strconv.FormatInt(job.ID, 10), Op: &a.Op, Data: rows[0]})
 	return nil
 }

@@ -225,6 +225,9 @@ func TestWebUndo(t *testing.T) {
 			t.Fatalf("undo job %+v", end)
 		}
 		c.checkRows(before)
+		if resp, body := ta.get(loc + "/undo"); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "cannot be undone: it is an undo, done") {
+			t.Errorf("undo page of the undo job: %s\n%s", resp.Status, body)
+		}
 		if _, body := ta.get(loc); !strings.Contains(body, "Undo successful") {
 			t.Errorf("undo job page:\n%s", body)
 		}

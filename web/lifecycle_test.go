@@ -70,6 +70,16 @@ func TestWebShutdownAndResume(t *testing.T) {
 			t.Fatalf("after Shutdown job %+v (%v), want interrupted with its first chunk's pair done", got, err)
 		}
 
+		c.serve(c.server())
+		b := c.browser()
+		b.signIn(c.info.TenantAdmin)
+		_, body := b.get("/jobs/" + itoa(job.ID))
+		for _, want := range []string{"This job was interrupted before it finished: 1 of 4 pairs done", `action="/jobs/` + itoa(job.ID) + `/resume"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("interrupted job page lacks %q:\n%s", want, body)
+			}
+		}
+
 		c.exec(`UPDATE users SET active = ? WHERE id = ?`, false, c.info.TenantAdmin)
 		var log logBuffer
 		refused := c.server()

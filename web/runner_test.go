@@ -324,7 +324,8 @@ func TestWebRunnerOneJobPerTenant(t *testing.T) {
 		up := upload(t, bulkCSV(pairs[:3]))
 		job, open := c.startHeld(srv, a, up)
 		other := upload(t, bulkCSV(pairs[3:]))
-		_, err := srv.start(c.access(c.info.Admins[0].ID), c.runFunc(a, other, unprompted{}))
+		admin := c.access(c.info.Admins[0].ID)
+		_, err := srv.start(admin, c.runFunc(admin, other, unprompted{}))
 		if handover.ErrorCode(err) != handover.ErrLocked || status(err) != http.StatusConflict ||
 			!strings.Contains(err.Error(), fmt.Sprintf("job %d", job.ID)) {
 			t.Fatalf("second start: %v, want locked naming job %d", err, job.ID)
