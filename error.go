@@ -29,6 +29,12 @@ const (
 	ErrChanged         Code = "changed" // what the operator confirmed is no longer what would change; nothing ran
 	ErrPartial         Code = "partial" // some pairs failed
 	ErrInternal        Code = "internal"
+	// ErrIdempotencyMismatch: an API request reused an Idempotency-Key of
+	// an earlier, different request.
+	ErrIdempotencyMismatch Code = "idempotency_mismatch"
+	// ErrTooLarge: a request body over the server's limit (serve
+	// --max-upload-mb).
+	ErrTooLarge Code = "too_large"
 )
 
 // Error is the one user-facing error type: a stable code and a message that

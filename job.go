@@ -39,11 +39,19 @@ type Job struct {
 	SHA256   string     `json:"-"`
 	Options  RunOptions `json:"-"`
 	UndoOf   *int64     `json:"-"`
+	// Notified is how the job's end notification went; nil when none was
+	// sent (serve without --notify-url, or a job still running).
+	Notified *Delivery `json:"notified,omitempty"`
 }
 
 // RunOptions are the choices an operator made for a run; a job keeps them,
 // so that resume runs the rest of the job as it was started.
 type RunOptions struct {
+	// Key is the API client's Idempotency-Key, recorded with the job when
+	// it is created so that a retry finds it; it is not one of the job's
+	// options.
+	Key string `json:"-"`
+
 	DeactivateSource bool `json:"deactivate_source,omitempty"`
 	SkipInvalid      bool `json:"skip_invalid,omitempty"`
 	// Types are the data types of rows whose Data Types cell is empty

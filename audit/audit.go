@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"handover"
 )
 
 // plural renders a count with its noun: "1 pair", "3 pairs".
@@ -34,6 +36,19 @@ func writeJSON(w io.Writer, v any) error {
 		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
+}
+
+// ErrorJSON writes an error as {"error": {"code": "...", "message": "..."}}
+// on one line: what a command with --format json prints when it fails, and
+// the body of every HTTP API error.
+func ErrorJSON(w io.Writer, code handover.Code, message string) error {
+	type body struct {
+		Code    handover.Code `json:"code"`
+		Message string        `json:"message"`
+	}
+	return json.NewEncoder(w).Encode(struct {
+		Error body `json:"error"`
+	}{body{code, message}})
 }
 
 // errWriter remembers the first write error so that text renderers can print

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"text/tabwriter"
@@ -111,6 +112,12 @@ func toJSONJob(j handover.Job) handover.Job {
 	return j
 }
 
+// JobJSON writes one job as one element of JobsJSON's array, with its
+// live done and failed counts.
+func JobJSON(w io.Writer, job handover.Job) error {
+	return writeJSON(w, toJSONJob(job))
+}
+
 // JobsJSON writes the jobs as a JSON array in the order given (the ledger
 // lists newest first), each as PRODUCT.md specifies.
 func JobsJSON(w io.Writer, jobs []handover.Job) error {
@@ -203,11 +210,26 @@ func ShowText(w io.Writer, job handover.Job, pairs []handover.JobPair) error {
 		ew.printf("File %s\n", Clean(job.File))
 	}
 	ew.printf("%s: %d done, %d failed\n", plural(job.Pairs, "pair", "pairs"), job.Done, job.Failed)
+	if job.Notified != nil {
+		ew.printf("%s\n", Clean(NotifiedText(*job.Notified)))
+	}
 	for _, jp := range pairs {
 		ew.printf("\n")
 		writeJobPair(ew, jp)
 	}
 	return ew.err
+}
+
+// NotifiedText says how a job's end notification went, in one line.
+func NotifiedText(d handover.Delivery) string {
+	at := d.At.UTC().Format(time.RFC3339)
+	switch d.Status {
+	case handover.DeliveryDelivered:
+		return fmt.Sprintf("Notification delivered %s (%s)", at, plural(d.Attempts, "attempt", "attempts"))
+	case handover.DeliveryFailed:
+		return fmt.Sprintf("Notification not delivered after %s, the last at %s: %s", plural(d.Attempts, "attempt", "attempts"), at, d.Error)
+	}
+	return fmt.Sprintf("Notification pending: %s so far, the last at %s", plural(d.Attempts, "attempt", "attempts"), at)
 }
 
 func writeJobPair(ew *errWriter, jp handover.JobPair) {

@@ -42,6 +42,9 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.
 				return err
 			}
 		}
+		if err := db.bindIdempotency(ctx, tx, job, opts.Key); err != nil {
+			return err
+		}
 		return db.insertPairs(ctx, tx, job.ID, plan.Rows)
 	})
 	return job, err
@@ -217,13 +220,14 @@ func (db *DB) listJobs(ctx context.Context, where string, args ...any) ([]handov
 		Pairs    int       `db:"pairs"`
 		Done     int       `db:"done"`
 		Failed   int       `db:"failed"`
+		delivery
 	}
 	q := `SELECT j.id, j.tenant_id, j.operator_id, j.kind, j.status, j.file_name, j.file_sha256, j.options, j.undo_of,
  j.started_at, j.finished_at,
  (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id) AS pairs,
  (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status IN (?, ?)) AS done,
- (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status = ?) AS failed
-FROM handover_jobs j WHERE ` + where
+ (SELECT count(*) FROM handover_pairs p WHERE p.job_id = j.id AND p.status = ?) AS failed` + deliveryColumns + `
+FROM handover_jobs j` + deliveryJoin + ` WHERE ` + where
 	args = append([]any{handover.PairDone, handover.PairUndone, handover.PairFailed}, args...)
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), args...); err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
@@ -232,7 +236,7 @@ FROM handover_jobs j WHERE ` + where
 	for i, r := range rows {
 		jobs[i] = handover.Job{ID: r.ID, Tenant: r.Tenant, Operator: r.Operator, Kind: handover.JobKind(r.Kind),
 			Status: handover.JobStatus(r.Status), File: r.File, SHA256: r.SHA, UndoOf: r.UndoOf,
-			Started: r.Started.Time, Pairs: r.Pairs, Done: r.Done, Failed: r.Failed}
+			Started: r.Started.Time, Pairs: r.Pairs, Done: r.Done, Failed: r.Failed, Notified: r.delivery.get()}
 		if err := json.Unmarshal([]byte(r.Options), &jobs[i].Options); err != nil {
 			return nil, fmt.Errorf("read options of job %d: %w", r.ID, err)
 		}

@@ -61,15 +61,12 @@ var lockedWait = 2 * time.Second
 // jobs executed on db check before each chunk that it still is (see hold).
 func (db *DB) LockTenant(ctx context.Context, op handover.User, action string) (*Guard, error) {
 	tenant := op.TenantID
-	g, held, err := db.takeGuard(ctx, tenant)
+	g, err := db.awaitGuard(ctx, tenant)
 	if err != nil {
 		if isConnectionError(err) {
 			return nil, unavailable(db.DSN, err)
 		}
 		return nil, err
-	}
-	if !held {
-		return nil, db.lockedError(ctx, tenant)
 	}
 	err = db.withTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET status = ? WHERE tenant_id = ? AND status = ?`),
@@ -152,26 +149,38 @@ func (db *DB) hold(ctx context.Context, g *Guard, job int64) error {
 	return nil
 }
 
-// lockedError says who holds the tenant's guard: the running job, its
-// operator and start time. A holder that has just taken the guard may still
-// be validating its file (or waiting for its operator to confirm) before
-// recording its job: lockedError waits up to lockedWait for the job, then
+// awaitGuard takes the tenant's guard. Held by another, it is refused
+// with ErrLocked naming the running job; a holder that has no running job
+// may be starting one (validating its file, waiting for confirmation) or
+// finishing one (its job just recorded done): awaitGuard waits up to
+// lockedWait for the guard to be freed, or the job to be recorded, then
 // names the holder and what it is doing.
-func (db *DB) lockedError(ctx context.Context, tenant int64) error {
+func (db *DB) awaitGuard(ctx context.Context, tenant int64) (*Guard, error) {
 	deadline := time.Now().Add(lockedWait)
 	for {
+		g, held, err := db.takeGuard(ctx, tenant)
+		switch {
+		case err != nil:
+			return nil, err
+		case held:
+			return g, nil
+		}
 		if err := db.runningJobError(ctx, tenant); err != nil {
-			return err
+			return nil, err
 		}
 		if time.Now().After(deadline) {
-			break
+			return nil, db.holderError(ctx, tenant)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// holderError names who holds the tenant's guard without a running job.
+func (db *DB) holderError(ctx context.Context, tenant int64) error {
 	var h struct {
 		Operator int64     `db:"operator_id"`
 		Name     string    `db:"name"`

@@ -7,21 +7,23 @@ import (
 )
 
 // statuses maps handover error codes to HTTP statuses: the one mapping the
-// pages (and the API to come) share. Validation codes not listed are 422;
+// pages and the API share. Validation codes not listed are 422;
 // internal errors are 500.
 var statuses = map[handover.Code]int{
-	handover.ErrUsage:           http.StatusBadRequest,
-	handover.ErrUnauthenticated: http.StatusUnauthorized,
-	handover.ErrForbidden:       http.StatusForbidden,
-	handover.OutOfView:          http.StatusForbidden,
-	handover.ErrNotFound:        http.StatusNotFound,
-	handover.ErrLocked:          http.StatusConflict,
-	handover.ErrInterrupted:     http.StatusConflict,
-	handover.ErrChanged:         http.StatusConflict,
-	handover.LimitExceeded:      http.StatusRequestEntityTooLarge,
-	handover.ErrUnavailable:     http.StatusServiceUnavailable,
-	handover.ErrCancelled:       http.StatusServiceUnavailable,
-	handover.ErrInternal:        http.StatusInternalServerError,
+	handover.ErrUsage:               http.StatusBadRequest,
+	handover.ErrUnauthenticated:     http.StatusUnauthorized,
+	handover.ErrForbidden:           http.StatusForbidden,
+	handover.OutOfView:              http.StatusForbidden,
+	handover.ErrNotFound:            http.StatusNotFound,
+	handover.ErrLocked:              http.StatusConflict,
+	handover.ErrInterrupted:         http.StatusConflict,
+	handover.ErrChanged:             http.StatusConflict,
+	handover.LimitExceeded:          http.StatusRequestEntityTooLarge,
+	handover.ErrTooLarge:            http.StatusRequestEntityTooLarge,
+	handover.ErrIdempotencyMismatch: http.StatusUnprocessableEntity,
+	handover.ErrUnavailable:         http.StatusServiceUnavailable,
+	handover.ErrCancelled:           http.StatusServiceUnavailable,
+	handover.ErrInternal:            http.StatusInternalServerError,
 }
 
 // status returns the HTTP status of err.
@@ -42,12 +44,20 @@ func message(err error) string {
 	return handover.ErrorMessage(err)
 }
 
-// fail renders err as an error page with its status, logging internal
-// detail.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+// failed returns the status of err, logging an internal error's detail
+// (never the request's token or body): the one place a page or API error
+// is logged.
+func (s *Server) failed(r *http.Request, err error) int {
 	code := status(err)
 	if code == http.StatusInternalServerError {
 		s.Log.Error().Err(err).Str("method", r.Method).Str("path", r.URL.Path).Msg("request failed")
 	}
+	return code
+}
+
+// fail renders err as an error page with its status, logging internal
+// detail.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := s.failed(r, err)
 	s.render(w, r, code, "error", page{Title: http.StatusText(code), Data: message(err)})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"handover"
+	"handover/audit"
 	"handover/transfer"
 )
 
@@ -42,6 +43,7 @@ var funcs = template.FuncMap{
 	"person":   person,
 	"when":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
 	"typeName": typeLabel,
+	"notified": audit.NotifiedText,
 }
 
 // typeLabel is a data type's name ("Evaluations"), its table when unknown.

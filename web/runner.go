@@ -31,6 +31,9 @@ type runner struct {
 	stopping bool
 	running  map[*tracker]bool  // every job function still running
 	byJob    map[int64]*tracker // those that have recorded their job
+
+	// ended, when set, is told of every job function that has ended.
+	ended func(a transfer.Access, out transfer.Outcome)
 }
 
 func newRunner(log *zerolog.Logger) *runner {
@@ -89,6 +92,9 @@ func (r *runner) launch(a transfer.Access, fn jobFunc) (*tracker, error) {
 		defer cancel()
 		out, err := fn(ctx, t)
 		t.end(out, err)
+		if r.ended != nil {
+			r.ended(a, out)
+		}
 	}()
 	return t, nil
 }

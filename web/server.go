@@ -32,6 +32,9 @@ type Server struct {
 	// MaxUpload is the most bytes one request body may hold (an upload, an
 	// API call); a longer body is refused with 413 and changes nothing.
 	MaxUpload int64
+	// Notify, when set, is told of every job that ends (serve
+	// --notify-url); set it before serving.
+	Notify *Notifier
 	// AuthHeader, when set, names the request header in which a
 	// single-sign-on proxy in front of the console sends the signed-in
 	// user's email; it then signs every request in, and sessions and
@@ -56,6 +59,7 @@ func NewServer(svc *transfer.Service, baseURL string) (*Server, error) {
 	}
 	s := &Server{Service: svc, BaseURL: u, Log: zerolog.Nop(), MaxUpload: DefaultMaxUploadMB << 20, pages: p}
 	s.jobs = newRunner(&s.Log)
+	s.jobs.ended = func(a transfer.Access, out transfer.Outcome) { s.Notify.jobEnded(a, out) }
 	mux := http.NewServeMux()
 	s.routes(mux)
 	s.handler = secure(http.NewCrossOriginProtection().Handler(mux))
@@ -84,6 +88,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /jobs", s.signedIn(s.handleJobs))
 	mux.Handle("GET /jobs/{id}", s.signedIn(s.handleJob))
 	s.consoleRoutes(mux)
+	s.apiRoutes(mux)
 }
 
 // ServeHTTP implements http.Handler.

@@ -33,6 +33,7 @@ type serveCmd struct {
 	listen, baseURL string
 	maxUploadMB     int64
 	authHeader      string
+	notify          notifyFlags
 }
 
 func (c *serveCmd) flags(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (c *serveCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.baseURL, "base-url", "", "URL browsers reach the console at (default: http:// and the listen address); https makes the session cookie Secure")
 	fs.Int64Var(&c.maxUploadMB, "max-upload-mb", web.DefaultMaxUploadMB, "the largest upload or API request body accepted, in MB")
 	fs.StringVar(&c.authHeader, "auth-header", "", "sign users in by this request header, holding their email, set by a single-sign-on proxy in front of the console (only ever serve it behind that proxy)")
+	c.notify.flags(fs)
 }
 
 func (c *serveCmd) run(ctx context.Context, e *env, args []string) error {
@@ -76,7 +78,7 @@ func (c *serveCmd) serve(ctx context.Context, e *env, db *engine.DB, ready func(
 	if err := srv.ResumeInterrupted(ctx); err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := httpServer(srv)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(e.stdout, "handover console: %s/ (%s; Ctrl-C stops it)\n", srv.BaseURL, c.signinHint())
@@ -108,6 +110,9 @@ func (c *serveCmd) server(e *env, db *engine.DB, addr net.Addr) (*web.Server, er
 	srv.Log = e.log
 	srv.MaxUpload = c.maxUploadMB << 20
 	srv.AuthHeader = c.authHeader
+	if srv.Notify, err = c.notify.notifier(srv.Service, e); err != nil {
+		return nil, err
+	}
 	return srv, nil
 }
 
@@ -132,6 +137,7 @@ func (c *serveCmd) stop(ctx context.Context, e *env, hs *http.Server, srv *web.S
 	if err := srv.Shutdown(jobs); err != nil {
 		fmt.Fprintln(e.stderr, "handover: "+handover.ErrorMessage(err))
 	}
+	srv.Notify.Close(jobs)
 	fmt.Fprintln(e.stderr, "handover console stopped")
 	return nil
 }

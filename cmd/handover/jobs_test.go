@@ -196,12 +196,7 @@ func jobPairing(ids []int64, from, n int) []handover.Pair {
 // returns its name (relative to the folder, where the tool runs).
 func (d *jobTenant) writePairs(name string, pairs []handover.Pair) string {
 	d.tb.Helper()
-	var b strings.Builder
-	b.WriteString("From User ID,To User ID\n")
-	for _, p := range pairs {
-		fmt.Fprintf(&b, "%d,%d\n", p.From, p.To)
-	}
-	d.writeFile(name, b.String())
+	d.writeFile(name, pairsCSV(pairs))
 	return name
 }
 

@@ -48,6 +48,7 @@ var commands = map[string]struct {
 
 	"serve":       {"serve [--listen ADDR] [--base-url URL]", "serve the web console (default 127.0.0.1:8080)", func() command { return &serveCmd{} }},
 	"signin-link": {"signin-link --as USER_ID [--base-url URL]", "print a one-time sign-in link for the web console", func() command { return &signinLinkCmd{} }},
+	"token":       {"token create --name NAME [--expires DAYS] | list [--format text|json] | revoke NAME", "the HTTP API's bearer tokens: create (printed once), list, revoke", func() command { return &tokenCmd{} }},
 }
 
 // midway says what is left when a signal stops a command that may have

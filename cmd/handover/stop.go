@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"handover"
+	"handover/audit"
 	"handover/engine"
 )
 
@@ -172,11 +173,5 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // errorJSON prints err as {"error": {"code": "...", "message": "..."}} on
 // w, for --format json.
 func errorJSON(w io.Writer, err error) error {
-	type body struct {
-		Code    handover.Code `json:"code"`
-		Message string        `json:"message"`
-	}
-	return json.NewEncoder(w).Encode(struct {
-		Error body `json:"error"`
-	}{body{handover.ErrorCode(err), handover.ErrorMessage(err)}})
+	return audit.ErrorJSON(w, handover.ErrorCode(err), handover.ErrorMessage(err))
 }
