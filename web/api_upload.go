@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"handover"
 	"handover/transfer"
@@ -73,16 +72,9 @@ func runOptions(r *http.Request) (handover.RunOptions, error) {
 		}
 		*dst = b
 	}
-	return opts, checkTypes(q.Get("types"))
-}
-
-// checkTypes refuses a choice of data types, which this server cannot run
-// yet: every data type of a pair moves.
-func checkTypes(types string) error {
-	if strings.TrimSpace(types) == "" {
-		return nil
-	}
-	return handover.Errorf(handover.ErrUsage, "types=%q: this server hands every data type over and cannot choose some yet; leave types out", types)
+	var err error
+	opts.Types, err = handover.ParseTypesFlag("types", q.Get("types"))
+	return opts, err
 }
 
 // pairBody is the JSON body of a single-pair job start.
@@ -119,6 +111,9 @@ func (s *Server) readJobRequest(w http.ResponseWriter, r *http.Request) (jobRequ
 	if req.digest == "" {
 		req.digest = "csv " + req.up.SHA256
 	}
+	if req.opts.Types != 0 { // the pair's own "types" over the query's
+		opts.Types = req.opts.Types
+	}
 	req.opts = opts
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s skip_invalid=%t deactivate_source=%t types=%s",
 		req.digest, opts.SkipInvalid, opts.DeactivateSource, r.URL.Query().Get("types"))))
@@ -141,9 +136,10 @@ func (s *Server) readPair(w http.ResponseWriter, r *http.Request) (jobRequest, e
 	case p.From <= 0 || p.To <= 0:
 		return jobRequest{}, handover.Errorf(handover.ErrUsage, "the JSON body needs \"from\" (the leaver) and \"to\" (the successor), each a user ID, as `handover export` lists them")
 	}
-	if err := checkTypes(p.Types); err != nil {
+	types, err := handover.ParseTypesFlag("types", p.Types)
+	if err != nil {
 		return jobRequest{}, err
 	}
 	up := handover.PairUpload(strconv.FormatInt(p.From, 10), strconv.FormatInt(p.To, 10))
-	return jobRequest{up: up, digest: fmt.Sprintf("pair %d %d %s", p.From, p.To, p.Types)}, nil
+	return jobRequest{up: up, opts: handover.RunOptions{Types: types}, digest: fmt.Sprintf("pair %d %d %s", p.From, p.To, p.Types)}, nil
 }
