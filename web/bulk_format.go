@@ -16,6 +16,7 @@ func init() {
 		return thousands(n) + " " + many
 	}
 	funcs["arrow"] = func(r handover.PlanRow) string { return r.Arrow() }
+	funcs["staysText"] = handover.StaysText
 }
 
 // thousands renders a count with thousands separators: 12,345.
