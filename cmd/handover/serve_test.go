@@ -58,7 +58,9 @@ func TestSigninLinkOnlyForOperators(t *testing.T) {
 func TestServeWantsCurrentSchema(t *testing.T) {
 	f := newFixture(t, "sqlite", 50, 1)
 	db := f.open(t)
-	if _, err := db.Exec(`DELETE FROM handover_schema WHERE version >= 6`); err != nil {
+	// Forgetting 0006 makes the schema read as 5 whatever came after it;
+	// its tables are created IF NOT EXISTS, so init applies it again.
+	if _, err := db.Exec(`DELETE FROM handover_schema WHERE version = 6`); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"serve", "--listen", "127.0.0.1:0"}, {"signin-link"}} {
