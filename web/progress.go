@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -108,9 +107,9 @@ type progressLine struct {
 // line renders p for the job page.
 func (p progress) line() progressLine {
 	l := progressLine{progress: p, Ended: p.Done + p.Failed}
-	l.Text = fmt.Sprintf("%s of %s done", grouped(int64(l.Ended)), counted(int64(p.Pairs), "pair", "pairs"))
+	l.Text = fmt.Sprintf("%s of %s done", thousands(int64(l.Ended)), counted(int64(p.Pairs), "pair", "pairs"))
 	if p.Failed > 0 {
-		l.Text += fmt.Sprintf(" (%s failed)", grouped(int64(p.Failed)))
+		l.Text += fmt.Sprintf(" (%s failed)", thousands(int64(p.Failed)))
 	}
 	l.Text += ", " + counted(p.Moved, "row", "rows") + " moved"
 	if p.SecondsLeft != nil {
@@ -140,17 +139,6 @@ func counted(n int64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return grouped(n) + " " + many
+	return thousands(n) + " " + many
 }
 
-// grouped renders a count with thousands separators: 12,345.
-func grouped(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n < 0 {
-		return "-" + grouped(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}

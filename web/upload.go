@@ -60,7 +60,7 @@ func (s *Server) readUpload(r *http.Request) (string, []byte, error) {
 func (s *Server) uploadError(err error, other string) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return handover.Errorf(handover.LimitExceeded, "the file is larger than %s, the most this console accepts (serve --max-upload-mb): nothing was stored or changed; split the file, or ask whoever runs the console to raise the limit",
+		return handover.Errorf(handover.ErrTooLarge, "the file is larger than %s, the most this console accepts (serve --max-upload-mb): nothing was stored or changed; split the file, or ask whoever runs the console to raise the limit",
 			megabytes(s.MaxUpload))
 	}
 	if errors.Is(err, io.EOF) {
