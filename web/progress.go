@@ -141,4 +141,3 @@ func counted(n int64, one, many string) string {
 	}
 	return thousands(n) + " " + many
 }
-
