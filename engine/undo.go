@@ -231,7 +231,10 @@ FROM handover_moves WHERE pair_id = ?`), p.Orig); err != nil {
 SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, p.ID, p.Orig); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
-	return db.movePair(ctx, tx, p.ID, handover.PairPending, handover.PairDone, `done_at = ?`, stamp(db.Now()))
+	if err := db.movePair(ctx, tx, p.ID, handover.PairPending, handover.PairDone, `done_at = ?`, stamp(db.Now())); err != nil {
+		return err
+	}
+	return db.markUndoneIfLast(ctx, tx, p.Orig)
 }
 
 // claimForUndo moves the run's pair from done to undone inside tx, or says

@@ -395,7 +395,33 @@ FROM handover_pairs u JOIN handover_moves m ON m.pair_id = u.undo_of WHERE ` + d
 	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob, d.idsArg(undoIDs(u.pairs))); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
-	return u.setStatus(ctx, undoIDs(u.pairs), handover.PairPending, handover.PairDone, stamp(u.db.Now()))
+	if err := u.setStatus(ctx, undoIDs(u.pairs), handover.PairPending, handover.PairDone, stamp(u.db.Now())); err != nil {
+		return err
+	}
+	return u.db.markUndoneIfLast(ctx, u.tx, u.pairs[0].Orig)
+}
+
+// markUndoneIfLast records the run of pair orig undone, inside tx, when
+// none of its pairs is done any more: the undo that restores its last pair
+// says so in the same commit, so a process killed right after it leaves no
+// run that reads "done" with every pair undone.
+func (db *DB) markUndoneIfLast(ctx context.Context, tx *sqlx.Tx, orig int64) error {
+	var run struct {
+		Job  int64 `db:"job_id"`
+		Left int   `db:"n"`
+	}
+	err := tx.GetContext(ctx, &run, tx.Rebind(`SELECT p.job_id, (SELECT count(*) FROM handover_pairs d WHERE d.job_id = p.job_id AND d.status = ?) AS n
+FROM handover_pairs p WHERE p.id = ?`), handover.PairDone, orig)
+	if err != nil {
+		return fmt.Errorf("count pairs left to undo: %w", err)
+	}
+	if run.Left > 0 {
+		return nil
+	}
+	if err := db.moveJob(ctx, tx, run.Job, handover.JobUndone); err != nil && !isWrongState(err) {
+		return err
+	}
+	return nil
 }
 
 // setStatus moves every pair of ids from status from to to (setting done_at

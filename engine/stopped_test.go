@@ -36,3 +36,31 @@ func TestStoppedJobFreesTheGuardAtOnce(t *testing.T) {
 		next.Release()
 	})
 }
+
+// TestRunUndoneWithItsLastPair: an undo stopped right after restoring the
+// last pairs of a run (before it could finish its own job) still leaves
+// the run "undone": that is recorded in the transaction that undid them.
+func TestRunUndoneWithItsLastPair(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		run, _ := mustRun(t, db, planFor(t, db, statePairs...), handover.RunOptions{})
+		run, err := db.Job(context.Background(), 1, run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := mustGuard(t, db)
+		undo, err := db.CreateUndoJob(context.Background(), jobOperator(t, db, 1), run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if _, err := db.ExecuteUndo(ctx, g, undo, func(handover.JobPair) { cancel() }); !errors.Is(err, context.Canceled) {
+			t.Fatalf("undo stopped after its last chunk: %v; want context canceled", err)
+		}
+		if j, err := db.Job(context.Background(), 1, run.ID); err != nil || j.Status != handover.JobUndone {
+			t.Errorf("run after its every pair was undone: %+v, %v; want undone", j, err)
+		}
+	})
+}
