@@ -197,7 +197,7 @@ func fuzzFileError(t *testing.T, err error) {
 var fuzzRowCodes = []handover.Code{
 	handover.BadID, handover.MissingFrom, handover.UnknownUser, handover.OutOfView, handover.SelfTransfer,
 	handover.FanOut, handover.FanIn, handover.Chain, handover.TenantAdmin, handover.NameMismatch,
-	handover.DuplicateRow, handover.InactiveTarget, handover.AlreadyTransferred,
+	handover.DuplicateRow, handover.InactiveTarget, handover.AlreadyTransferred, handover.BadType,
 }
 
 // check checks a plan against its upload and the directory.
