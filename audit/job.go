@@ -119,7 +119,7 @@ func JobJSON(w io.Writer, job handover.Job) error {
 }
 
 // JobsJSON writes the jobs as a JSON array in the order given (the ledger
-// lists newest first), each as PRODUCT.md specifies.
+// lists newest first), each as the README specifies.
 func JobsJSON(w io.Writer, jobs []handover.Job) error {
 	out := make([]handover.Job, len(jobs))
 	for i, j := range jobs {

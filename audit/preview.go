@@ -9,7 +9,7 @@ import (
 	"handover"
 )
 
-// PreviewJSON writes the plan as the one JSON object PRODUCT.md specifies.
+// PreviewJSON writes the plan as the one JSON object the README specifies.
 // The plan is not modified: empty issue, move and file-error lists are
 // written as [] whether or not Tally has made them non-nil.
 func PreviewJSON(w io.Writer, p *handover.Plan) error {

@@ -1,6 +1,6 @@
 package engine_test
 
-// Benchmarks for issue 4 on workload W (see sample.Workload): the engine's run
+// Benchmarks on workload W (see sample.Workload): the engine's run
 // against hand-written set-based SQL, a naive per-row script, and the
 // preview. W's size is HANDOVER_BENCH_SCALE (default 0.1; 1.0 is the full
 // 20,000 users and 2,000 pairs). Full size on both backends, best of three

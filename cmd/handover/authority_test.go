@@ -21,7 +21,7 @@ type authorityCase struct {
 	changes       bool // the command may change the database (allowed undo)
 }
 
-// TestAuthority holds PRODUCT.md's "who may do what" as a table: every
+// TestAuthority holds the README's "who may do what" as a table: every
 // command that reads or changes data × operator (tenant admin, admin with
 // a partial view, supervisor, agent, inactive admin, the other tenant's
 // admin) × a job inside the admin's view and one partly outside it. Each

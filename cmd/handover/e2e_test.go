@@ -56,7 +56,7 @@ type badRow struct {
 var exportHeader = []string{"From User ID", "To User ID", "Name", "Email", "Role", "Status", "Team", "Data Types"}
 
 // TestFlow walks export → edit → preview → run → audit → fix → re-run and
-// checks the end state against PRODUCT.md: sources own nothing, targets hold
+// checks the end state against the README: sources own nothing, targets hold
 // what combine and overwrite promise, combine totals are unchanged, and the
 // preview predicted exactly what moved.
 func TestFlow(t *testing.T) {
@@ -275,7 +275,7 @@ func (fl *flow) fixAndRerun(t *testing.T, job1 int64, auditPath string) []handov
 }
 
 // checkEndState compares the database after all pairs ran with what
-// PRODUCT.md promises.
+// the README promises.
 func (fl *flow) checkEndState(t *testing.T, all []handover.Pair) {
 	after, dumpAfter := fl.f.owners(t), fl.f.dump(t)
 	for _, p := range all {
@@ -309,7 +309,7 @@ func (fl *flow) checkEndState(t *testing.T, all []handover.Pair) {
 }
 
 // checkJobs checks `jobs --format json`: n jobs, the newest with these
-// totals and status, every field of PRODUCT.md. It returns the newest job.
+// totals and status, every field of the README. It returns the newest job.
 func (f *fixture) checkJobs(t *testing.T, n, pairs, done, failed int, status string) int64 {
 	t.Helper()
 	r := f.mustCLI(t, 0, "jobs", "--format", "json")

@@ -368,7 +368,7 @@ func (o ownership) clone() ownership {
 	return out
 }
 
-// predict returns the moves PRODUCT.md promises for handing from's data
+// predict returns the moves the README promises for handing from's data
 // over to to, in catalog order, leaving out types with nothing to do: Rows
 // counts each owner column once per row it changes, Overwritten the
 // target's rows of an overwrite type when the source has some.
@@ -389,7 +389,7 @@ func (o ownership) predict(from, to int64) []handover.Move {
 	return out
 }
 
-// apply returns the ownership PRODUCT.md promises after the pairs ran on o:
+// apply returns the ownership the README promises after the pairs ran on o:
 // combine gives the target the union, overwrite gives the target the
 // source's rows when it has any; the source owns nothing transferred.
 func (o ownership) apply(pairs []handover.Pair) ownership {
@@ -509,7 +509,7 @@ func writeFile(t *testing.T, path, body string) string {
 	return path
 }
 
-// The JSON documents of PRODUCT.md, for decoding output.
+// The JSON documents of the README, for decoding output.
 type (
 	previewDoc struct {
 		Pairs      int          `json:"pairs"`
@@ -563,7 +563,7 @@ func (r previewRow) codes() []string {
 }
 
 // decodePreview checks that out is exactly one JSON object with the fields
-// of PRODUCT.md at every level — no more, no fewer — and decodes it.
+// of the README at every level — no more, no fewer — and decodes it.
 func decodePreview(t *testing.T, out string) previewDoc {
 	t.Helper()
 	checkKeys(t, "preview", []byte(out), "pairs", "ok", "warnings", "errors", "file_errors", "rows")

@@ -293,7 +293,7 @@ func isBool(f *flag.Flag) bool {
 }
 
 // spell spells a flag as it is typed: "-o" for a one-letter name, as
-// PRODUCT.md writes it, "--name" otherwise.
+// the README writes it, "--name" otherwise.
 func spell(name string) string {
 	if len(name) == 1 {
 		return "-" + name

@@ -3,7 +3,7 @@ package main
 // The soak test's model (soak_test.go drives it): the history the driver
 // records — what it observed between steps, when no job process was alive
 // and the application was paused — and soakCheck, which checks the
-// invariants of PRODUCT.md against that history alone: step by step here,
+// invariants of the README against that history alone: step by step here,
 // the end state in soak_final_test.go.
 //
 // The driver runs concurrent commands only on disjoint pairs of its pool,
