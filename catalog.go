@@ -59,12 +59,22 @@ func (t DataType) Key() string { return t.Columns[0] }
 
 // LookupType returns the catalog entry for a table name.
 func LookupType(table string) (DataType, bool) {
-	for _, t := range Catalog {
-		if t.Table == table {
-			return t, true
-		}
+	if i := CatalogIndex(table); i >= 0 {
+		return Catalog[i], true
 	}
 	return DataType{}, false
+}
+
+// CatalogIndex is a data type's place in the catalog (the order every job
+// touches tables in, and every listing shows them in); -1 when table is
+// not a data type.
+func CatalogIndex(table string) int {
+	for i, t := range Catalog {
+		if t.Table == table {
+			return i
+		}
+	}
+	return -1
 }
 
 // Move says how many rows of one data type a pair moves and overwrites.

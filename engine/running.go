@@ -61,14 +61,9 @@ FROM handover_moves WHERE ` + db.dialect.idsIn("job_id") + ` GROUP BY job_id, da
 		}
 	}
 	for _, moves := range out {
-		slices.SortFunc(moves, func(a, b handover.Move) int { return catalogIndex(a.Type) - catalogIndex(b.Type) })
+		slices.SortFunc(moves, func(a, b handover.Move) int { return handover.CatalogIndex(a.Type) - handover.CatalogIndex(b.Type) })
 	}
 	return out, nil
-}
-
-// catalogIndex is a data type's place in the catalog.
-func catalogIndex(table string) int {
-	return slices.IndexFunc(handover.Catalog, func(t handover.DataType) bool { return t.Table == table })
 }
 
 // JobPairsPage returns up to limit pair records of a job from offset, in

@@ -44,7 +44,7 @@ func TestConsoleQueries(t *testing.T) {
 			t.Fatalf("JobMoves = %+v, want the sums of %+v", got, want)
 		}
 		for i, m := range got {
-			if m != want[m.Type] || (i > 0 && catalogIndex(got[i-1].Type) > catalogIndex(m.Type)) {
+			if m != want[m.Type] || (i > 0 && handover.CatalogIndex(got[i-1].Type) > handover.CatalogIndex(m.Type)) {
 				t.Errorf("JobMoves[%d] = %+v, want %+v in catalog order (%v)", i, m, want[m.Type], order)
 			}
 		}

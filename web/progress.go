@@ -50,12 +50,7 @@ func (p *progress) addMove(m handover.Move) {
 		}
 	}
 	p.byType = append(p.byType, m)
-	slices.SortFunc(p.byType, func(a, b handover.Move) int { return catalogIndex(a.Type) - catalogIndex(b.Type) })
-}
-
-// catalogIndex is a data type's place in the catalog.
-func catalogIndex(table string) int {
-	return slices.IndexFunc(handover.Catalog, func(t handover.DataType) bool { return t.Table == table })
+	slices.SortFunc(p.byType, func(a, b handover.Move) int { return handover.CatalogIndex(a.Type) - handover.CatalogIndex(b.Type) })
 }
 
 // finishedMoves remembers what finished jobs moved per data type: a
