@@ -11,6 +11,9 @@ type Plan struct {
 	Rows       []PlanRow `json:"rows"`
 	Upload     *Upload   `json:"-"`
 	Operator   User      `json:"-"`
+	// Predicted says the rows' Moves were counted from the database (an
+	// empty Moves then means nothing to move, not "not counted yet").
+	Predicted bool `json:"-"`
 }
 
 // PlanRow is one pair row with its verdict.
@@ -38,6 +41,15 @@ func (r PlanRow) Pair() (p Pair, ok bool) {
 
 // Runnable reports whether the row may be executed.
 func (r PlanRow) Runnable() bool { return r.Status != StatusError }
+
+// Touches counts the rows the row is predicted to move and overwrite.
+func (r PlanRow) Touches() int64 {
+	var n int64
+	for _, m := range r.Moves {
+		n += m.Rows + m.Overwritten
+	}
+	return n
+}
 
 // Repeats reports whether the row is a runnable repeat of an earlier row
 // of its file: the pair runs once, for that row, so this one moves nothing.

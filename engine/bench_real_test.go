@@ -103,12 +103,12 @@ func reportStatements(b *testing.B, w benchW, pairs []handover.Pair) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	chunks := float64(Chunks(b, db, job))
 	stmts, withArgs := counts.Statements.Load(), counts.WithArgs.Load()
 	if _, err := db.Execute(ctx, g, job, nil); err != nil {
 		b.Fatal(err)
 	}
 	stmts, withArgs = counts.Statements.Load()-stmts, counts.WithArgs.Load()-withArgs
-	chunks := float64((len(pairs) + db.ChunkSize - 1) / db.ChunkSize)
 	b.ReportMetric(chunks, "chunks")
 	b.ReportMetric(float64(stmts)/chunks, "stmts/chunk")
 	if w.backend == "postgres" { // SQLite runs in the process: no round trips

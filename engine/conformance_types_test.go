@@ -271,33 +271,48 @@ func confTransferredPerType(t *testing.T, db *DB) {
 	check("the first undone", fmt.Sprintf("job %d: %s", second.ID, rest))
 }
 
-// TestChunkEnd: a chunk holds ChunkSize pairs' worth of data types, so a
-// split leaver's rows take the room of one pair.
+// TestChunkEnd: a chunk holds at most ChunkSize pairs' worth of data types
+// (a split leaver's rows take the room of one pair) and ChunkRows predicted
+// rows, and at least one pair.
 func TestChunkEnd(t *testing.T) {
 	half := handover.TypesOf("contacts", "evaluations", "evaluation_comments", "contact_goals", "storage_files", "audit_events", "requests")
-	pairs := func(types ...handover.TypeSet) []chunkPair {
-		out := make([]chunkPair, len(types))
+	unknown := func(types ...handover.TypeSet) []load {
+		out := make([]load, len(types))
 		for i, s := range types {
-			out[i] = chunkPair{ID: int64(i + 1), Types: s}
+			out[i] = load{Types: s, Rows: -1}
+		}
+		return out
+	}
+	counted := func(rows ...int64) []load {
+		out := make([]load, len(rows))
+		for i, n := range rows {
+			out[i] = load{Rows: n}
 		}
 		return out
 	}
 	tests := []struct {
 		name    string
-		pending []chunkPair
+		pending []load
 		size    int
+		rows    int64
 		want    []int // chunk ends
 	}{
-		{"every type: size pairs", pairs(0, 0, 0, 0, 0), 2, []int{2, 4, 5}},
-		{"half the types: twice the pairs", pairs(half, half, half, half, half), 2, []int{4, 5}},
-		{"one type of fourteen", pairs(handover.TypesOf("schedules"), handover.TypesOf("schedules"), 0), 1, []int{3}},
-		{"chunks of one pair", pairs(half, 0, half), 1, []int{2, 3}},
+		{"every type: size pairs", unknown(0, 0, 0, 0, 0), 2, DefaultChunkRows, []int{2, 4, 5}},
+		{"half the types: twice the pairs", unknown(half, half, half, half, half), 2, DefaultChunkRows, []int{4, 5}},
+		{"one type of fourteen", unknown(handover.TypesOf("schedules"), handover.TypesOf("schedules"), 0), 1, DefaultChunkRows, []int{2, 3}},
+		{"chunks of one pair", unknown(half, 0, half), 1, DefaultChunkRows, []int{1, 2, 3}},
+		{"unknown rows: a heavy pair each", unknown(0, 0, 0, 0, 0), 100, 2 * unknownRows, []int{2, 4, 5}},
+		{"predicted rows up to the budget", counted(100, 100, 50, 100, 100), 100, 250, []int{3, 5}},
+		{"a pair over the budget alone", counted(10, 1000, 10, 10), 100, 100, []int{1, 2, 4}},
+		{"pairs with nothing: size pairs", counted(0, 0, 0, 0, 0), 2, 100, []int{2, 4, 5}},
+		{"light tenant: one chunk", counted(30, 41, 25, 33, 40, 38), 10000, DefaultChunkRows, []int{6}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			db := &DB{ChunkSize: tt.size, ChunkRows: tt.rows}
 			var got []int
 			for start := 0; start < len(tt.pending); {
-				start = chunkEnd(tt.pending, start, tt.size)
+				start = db.chunkEnd(tt.pending, start)
 				got = append(got, start)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -37,11 +37,13 @@ type DB struct {
 	Log zerolog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
-	// ChunkSize is how many pairs are applied in one transaction, counting
-	// a pair that chose only some data types as that fraction of a pair (so
-	// the rows of a split leaver's pairs share a chunk as one pair's do). A
+	// ChunkSize is the most pairs applied in one transaction, counting a
+	// pair that chose only some data types as that fraction of a pair (so
+	// the rows of a split leaver's pairs share a chunk as one pair's do),
+	// and ChunkRows the most rows the preview predicted they touch. A
 	// failing chunk is split until the failing pair is isolated.
 	ChunkSize int
+	ChunkRows int64
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than an
@@ -74,7 +76,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, unavailable(dsn, err)
 	}
-	db := &DB{db: sqlx.NewDb(raw, d.driver()), dialect: d, DSN: dsn, Log: zerolog.Nop(), Now: time.Now, ChunkSize: DefaultChunkSize}
+	db := &DB{db: sqlx.NewDb(raw, d.driver()), dialect: d, DSN: dsn, Log: zerolog.Nop(), Now: time.Now, ChunkSize: DefaultChunkSize, ChunkRows: DefaultChunkRows}
 	d.configure(raw)
 	if err := raw.PingContext(ctx); err != nil {
 		raw.Close()

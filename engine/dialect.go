@@ -77,7 +77,7 @@ type statement struct {
 type chunkPair struct {
 	ID       int64
 	From, To int64
-	Types    handover.TypeSet // the data types the pair hands over (zero: every type)
+	load     // its data types and predicted rows
 }
 
 // chunkSQL is a prepared chunk: the WITH clause defining p and its args.

@@ -10,9 +10,9 @@ import (
 	"handover"
 )
 
-// Execute applies every pending pair of a job, db.ChunkSize pairs to a
-// transaction. Each chunk moves its pairs' rows with set-based statements,
-// journals what it changed and marks its pairs done, all in one
+// Execute applies every pending pair of a job in chunks, one transaction
+// each (see chunkEnd). Each chunk moves its pairs' rows with set-based
+// statements, journals what it changed and marks its pairs done, all in one
 // transaction. A chunk that fails is split until the failing pair is
 // isolated and recorded failed, so every pair stays all-or-nothing. onPair,
 // if set, is called for every pair as it finishes. g is the tenant's guard,
@@ -25,9 +25,13 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 	if err != nil {
 		return handover.Result{}, err
 	}
+	loads := make([]load, len(pending))
+	for i, p := range pending {
+		loads[i] = p.load
+	}
 	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
 	for start := 0; start < len(pending); {
-		end := chunkEnd(pending, start, max(db.ChunkSize, 1))
+		end := db.chunkEnd(loads, start)
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
@@ -40,14 +44,41 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 	return db.result(ctx, job.ID)
 }
 
-// chunkEnd returns where the chunk beginning at start ends: after size
-// pairs' worth of data types, a pair that chose only some types counting
-// as that fraction of a pair.
-func chunkEnd(pending []chunkPair, start, size int) int {
-	budget, end := size*len(handover.Catalog), start
-	for end < len(pending) && budget > 0 {
-		budget -= pending[end].Types.Len()
-		end++
+// load is what one pair weighs in a chunk.
+type load struct {
+	Types handover.TypeSet // the data types the pair hands over (zero: every type)
+	Rows  int64            // the rows it is predicted to move and overwrite; -1 when unknown
+}
+
+// unknownRows is what a pair whose prediction is unknown counts as, every
+// data type chosen: a heavy pair, so that a job recorded without
+// predictions gets chunks of DefaultChunkRows/unknownRows pairs.
+const unknownRows = 1000
+
+// rows returns the rows l counts as.
+func (l load) rows() int64 {
+	if l.Rows >= 0 {
+		return l.Rows
+	}
+	return unknownRows * int64(l.Types.Len()) / int64(len(handover.Catalog))
+}
+
+// chunkEnd returns where the chunk beginning at start ends. A chunk holds
+// at most db.ChunkRows predicted rows and db.ChunkSize pairs' worth of data
+// types (a pair that chose only some types counting as that fraction of a
+// pair), and at least one pair. Sizing by rows puts a light tenant's whole
+// job in one transaction, so that no table is read once per chunk, while a
+// heavy job's transactions stay as short as they were.
+func (db *DB) chunkEnd(loads []load, start int) int {
+	types := max(db.ChunkSize, 1) * len(handover.Catalog)
+	rows := max(db.ChunkRows, 1)
+	end := start
+	for end < len(loads) {
+		t, r := loads[end].Types.Len(), loads[end].rows()
+		if end > start && (t > types || r > rows) {
+			break
+		}
+		types, rows, end = types-t, rows-r, end+1
 	}
 	return end
 }

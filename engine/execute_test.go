@@ -107,20 +107,31 @@ FOR EACH ROW WHEN OLD.evaluator_id = %d BEGIN SELECT RAISE(ABORT, 'evaluations o
 
 func TestFailingPairMidChunkIsIsolated(t *testing.T) {
 	for _, size := range []int{DefaultChunkSize, 4, 1} {
-		t.Run(fmt.Sprintf("chunk%d", size), func(t *testing.T) { testFailingPair(t, size) })
+		t.Run(fmt.Sprintf("chunk%d", size), func(t *testing.T) { testFailingPair(t, size, DefaultChunkRows) })
+	}
+	// A counted plan's chunks are sized by rows: one row a chunk makes each
+	// pair its own transaction, a job's worth makes one.
+	for _, rows := range []int64{1, 3, DefaultChunkRows} {
+		t.Run(fmt.Sprintf("rows%d", rows), func(t *testing.T) { testFailingPair(t, DefaultChunkSize, rows) })
 	}
 }
 
-func testFailingPair(t *testing.T, chunkSize int) {
+func testFailingPair(t *testing.T, chunkSize int, chunkRows int64) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		db := MustOpenDB(t, backend)
-		db.ChunkSize = chunkSize
+		db.ChunkSize, db.ChunkRows = chunkSize, chunkRows
 		fixture(t, db)
 		ctx := context.Background()
 		failOnEvaluator(t, db, 16)
 		pairs := []handover.Pair{{From: 10, To: 11}, {From: 12, To: 13}, {From: 16, To: 17}, {From: 18, To: 19}, {From: 20, To: 21}}
 		srcBefore, dstBefore := owned(t, db, 16), owned(t, db, 17)
-		job, res := mustRun(t, db, planFor(t, db, pairs...), handover.RunOptions{})
+		plan := planFor(t, db, pairs...)
+		if chunkRows != DefaultChunkRows {
+			if err := db.Predict(ctx, plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		job, res := mustRun(t, db, plan, handover.RunOptions{})
 		if res.Done != 4 || res.Failed != 1 {
 			t.Fatalf("result = %+v, want 4 done and 1 failed", res)
 		}
@@ -139,6 +150,63 @@ func testFailingPair(t *testing.T, chunkSize int) {
 		}
 		if n := owned(t, db, 20)["contacts.agent_id"]; n != 0 {
 			t.Errorf("pair after the failing one did not run: source 20 still owns %d contacts", n)
+		}
+	})
+}
+
+// TestPredictedRowsAreRecorded: a counted plan's pairs record the rows they
+// were predicted to touch, which is what the run then moved and
+// overwrote, and an uncounted plan's pairs record none (and weigh a heavy
+// pair each).
+func TestPredictedRowsAreRecorded(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		ctx := context.Background()
+		pairs := []handover.Pair{{From: 10, To: 11}, {From: 12, To: 13}, {From: 16, To: 17}}
+		uncounted := planFor(t, db, pairs...)
+		g := mustGuard(t, db)
+		job, err := db.CreateJob(ctx, uncounted, handover.RunOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending, err := db.pendingPairs(ctx, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pending {
+			if p.Rows != -1 || p.rows() != unknownRows {
+				t.Errorf("pair %d of an uncounted plan weighs %d rows (recorded %d), want unknown: %d", p.ID, p.rows(), p.Rows, unknownRows)
+			}
+		}
+		if _, err := db.Execute(ctx, g, job, nil); err != nil {
+			t.Fatal(err)
+		}
+		g.Release()
+		mustUndo(t, db, job)
+
+		plan := planFor(t, db, pairs...)
+		if err := db.Predict(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		job, _ = mustRun(t, db, plan, handover.RunOptions{})
+		var got []struct {
+			Line      int   `db:"line"`
+			Predicted int64 `db:"predicted_rows"`
+			Touched   int64 `db:"touched"`
+		}
+		if err := db.db.SelectContext(ctx, &got, db.rebind(`SELECT p.line, p.predicted_rows,
+(SELECT COALESCE(sum(m.moved + m.overwritten), 0) FROM handover_moves m WHERE m.pair_id = p.id) AS touched
+FROM handover_pairs p WHERE p.job_id = ? ORDER BY p.line`), job.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(pairs) {
+			t.Fatalf("%d pair records, want %d", len(got), len(pairs))
+		}
+		for i, g := range got {
+			if want := plan.Rows[i].Touches(); g.Predicted != want || g.Touched != want || want == 0 {
+				t.Errorf("row %d: predicted_rows %d, the run touched %d; the preview said %d (want equal, not 0)", g.Line, g.Predicted, g.Touched, want)
+			}
 		}
 	})
 }

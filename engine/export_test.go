@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"testing"
 
 	"github.com/jmoiron/sqlx"
+
+	"handover"
 )
 
 // Internals for bench_test.go, which is package engine_test because it
@@ -20,6 +23,25 @@ var (
 
 // PGEnv names the variable holding the test PostgreSQL server's DSN.
 const PGEnv = pgEnv
+
+// Chunks returns how many transactions Execute would apply job's pending
+// pairs in.
+func Chunks(tb testing.TB, db *DB, job handover.Job) int {
+	tb.Helper()
+	pending, err := db.pendingPairs(context.Background(), job.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	loads := make([]load, len(pending))
+	for i, p := range pending {
+		loads[i] = p.load
+	}
+	n := 0
+	for start := 0; start < len(loads); n++ {
+		start = db.chunkEnd(loads, start)
+	}
+	return n
+}
 
 // WithTx runs fn in a transaction as the engine's own statements run.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {

@@ -45,7 +45,7 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.
 		if err := db.bindIdempotency(ctx, tx, job, opts.Key); err != nil {
 			return err
 		}
-		return db.insertPairs(ctx, tx, job.ID, plan.Rows)
+		return db.insertPairs(ctx, tx, job.ID, plan)
 	})
 	return job, err
 }
@@ -72,21 +72,21 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 }
 
 // pairColumns are the columns insertPairs writes, and pairBatch how many
-// pair records one INSERT writes (11 parameters each: far under either
+// pair records one INSERT writes (12 parameters each: far under either
 // database's limit).
 const (
-	pairColumns = `job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types`
+	pairColumns = `job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types, predicted_rows`
 	pairBatch   = 250
 )
 
 // insertPairs records the plan's rows as pairs of job jobID, pairBatch to
 // a statement (a one-row INSERT per pair was 2,000 round trips for a
 // full file).
-func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, rows []handover.PlanRow) error {
-	records := pairRecords(jobID, rows)
+func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, plan *handover.Plan) error {
+	records := pairRecords(jobID, plan)
 	for start := 0; start < len(records); start += pairBatch {
 		batch := records[start:min(start+pairBatch, len(records))]
-		values := strings.TrimSuffix(strings.Repeat("("+placeholders(11)+"), ", len(batch)), ", ")
+		values := strings.TrimSuffix(strings.Repeat("("+placeholders(12)+"), ", len(batch)), ", ")
 		var args []any
 		for _, r := range batch {
 			args = append(args, r...)
@@ -100,8 +100,10 @@ func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, rows []
 
 // pairRecords returns the values of each pair record, in file order. Runnable
 // pairs are pending; a pair repeated in the file (with the same data types)
-// runs once; error rows are all recorded, failed with their issues.
-func pairRecords(jobID int64, rows []handover.PlanRow) [][]any {
+// runs once; error rows are all recorded, failed with their issues. A
+// pending pair of a counted plan records the rows it is predicted to touch.
+func pairRecords(jobID int64, plan *handover.Plan) [][]any {
+	rows := plan.Rows
 	type typedPair struct {
 		handover.Pair
 		types int64
@@ -120,9 +122,14 @@ func pairRecords(jobID int64, rows []handover.PlanRow) [][]any {
 		if !r.Runnable() {
 			status, issue = handover.PairFailed, firstError(r.Issues)
 		}
+		var predicted *int64
+		if plan.Predicted && status == handover.PairPending {
+			n := r.Touches()
+			predicted = &n
+		}
 		record, _ := json.Marshal(r.Record)
 		records = append(records, []any{jobID, r.Row, p.From, p.To, r.FromName, r.ToName,
-			status, issue.Code, issue.Message, string(record), r.Types.String()})
+			status, issue.Code, issue.Message, string(record), r.Types.String(), predicted})
 	}
 	return records
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -11,21 +12,31 @@ import (
 // pendingPairs returns a job's pairs not yet applied, in ledger order.
 func (db *DB) pendingPairs(ctx context.Context, jobID int64) ([]chunkPair, error) {
 	var rows []struct {
-		ID    int64  `db:"id"`
-		From  int64  `db:"from_id"`
-		To    int64  `db:"to_id"`
-		Types string `db:"types"`
+		ID        int64         `db:"id"`
+		From      int64         `db:"from_id"`
+		To        int64         `db:"to_id"`
+		Types     string        `db:"types"`
+		Predicted sql.NullInt64 `db:"predicted_rows"`
 	}
-	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id, types FROM handover_pairs
+	err := db.db.SelectContext(ctx, &rows, db.rebind(`SELECT id, from_id, to_id, types, predicted_rows FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), jobID, handover.PairPending)
 	if err != nil {
 		return nil, fmt.Errorf("list pending pairs of job %d: %w", jobID, err)
 	}
 	out := make([]chunkPair, len(rows))
 	for i, r := range rows {
-		out[i] = chunkPair{ID: r.ID, From: r.From, To: r.To, Types: ledgerTypes(r.Types)}
+		out[i] = chunkPair{ID: r.ID, From: r.From, To: r.To, load: loadOf(r.Types, r.Predicted)}
 	}
 	return out, nil
+}
+
+// loadOf reads a pair's weight from its ledger columns.
+func loadOf(types string, predicted sql.NullInt64) load {
+	l := load{Types: ledgerTypes(types), Rows: -1}
+	if predicted.Valid {
+		l.Rows = predicted.Int64
+	}
+	return l
 }
 
 // JobPairs returns every pair record of a job with its per-type counts.

@@ -97,12 +97,14 @@ func (db *DB) Predict(ctx context.Context, plan *handover.Plan) error {
 		}
 	}
 	if len(ids) == 0 {
+		plan.Predicted = true
 		return nil
 	}
 	counts, err := db.countOwners(ctx, db.db, ids)
 	if err != nil {
 		return err
 	}
+	plan.Predicted = true
 	for i := range plan.Rows {
 		r := &plan.Rows[i]
 		if p, ok := r.Pair(); ok && r.Runnable() && !r.Repeats() {

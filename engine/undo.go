@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -87,8 +88,8 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 			return err
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
-(job_id, line, from_id, to_id, from_name, to_name, status, record, undo_of, types)
-SELECT ?, line, from_id, to_id, from_name, to_name, ?, record, id, types FROM handover_pairs
+(job_id, line, from_id, to_id, from_name, to_name, status, record, undo_of, types, predicted_rows)
+SELECT ?, line, from_id, to_id, from_name, to_name, ?, record, id, types, predicted_rows FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending, target.ID, handover.PairDone)
 		if err != nil {
 			return fmt.Errorf("record undo pairs: %w", err)
@@ -124,14 +125,16 @@ func (db *DB) undoable(ctx context.Context, target handover.Job) error {
 
 // undoPending is one pair of an undo job still to restore.
 type undoPending struct {
-	ID   int64 `db:"id"`
-	Orig int64 `db:"undo_of"`
-	From int64 `db:"from_id"`
-	To   int64 `db:"to_id"`
+	ID        int64         `db:"id"`
+	Orig      int64         `db:"undo_of"`
+	From      int64         `db:"from_id"`
+	To        int64         `db:"to_id"`
+	Types     string        `db:"types"`
+	Predicted sql.NullInt64 `db:"predicted_rows"`
 }
 
-// ExecuteUndo restores the pending pairs of an undo job, db.ChunkSize pairs
-// to a transaction (see undoChunk). A pair that cannot be restored as it
+// ExecuteUndo restores the pending pairs of an undo job in chunks sized as a
+// run's are (see chunkEnd and undoChunk). A pair that cannot be restored as it
 // was (its rows changed since the run, it was undone already, its journal
 // was pruned) is not undone: it is recorded failed with the reason and the
 // rest go on.
@@ -141,16 +144,21 @@ func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPai
 		return handover.Result{}, err
 	}
 	var pending []undoPending
-	if err := db.db.SelectContext(ctx, &pending, db.rebind(`SELECT id, undo_of, from_id, to_id FROM handover_pairs
+	if err := db.db.SelectContext(ctx, &pending, db.rebind(`SELECT id, undo_of, from_id, to_id, types, predicted_rows FROM handover_pairs
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
-	size := max(db.ChunkSize, 1)
-	for start := 0; start < len(pending); start += size {
-		if err := db.undoChunk(ctx, g, job.ID, pending[start:min(start+size, len(pending))], onPair); err != nil {
+	loads := make([]load, len(pending))
+	for i, p := range pending {
+		loads[i] = loadOf(p.Types, p.Predicted)
+	}
+	for start := 0; start < len(pending); {
+		end := db.chunkEnd(loads, start)
+		if err := db.undoChunk(ctx, g, job.ID, pending[start:end], onPair); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
+		start = end
 	}
 	res, err := db.finishUndo(ctx, job)
 	if err != nil {

@@ -18,8 +18,9 @@ import (
 // pair's journaled rows (still the target's, not edited) and one UPDATE
 // moves them back. A pair that drifted is found by that check, recorded not
 // undone, and the chunk is tried again without it, so the rest restore in
-// bulk. A chunk failing for any other reason is restored pair by pair
-// (undoOne), which isolates the pair at fault.
+// bulk. A chunk failing for any other reason is split in halves, as a run's
+// is, down to the single pair, which is restored on its own (undoOne) so
+// that the pair at fault is isolated.
 
 // errDrifted rolls back a chunk in which some pairs drifted.
 var errDrifted = errors.New("some pairs of the chunk cannot be undone")
@@ -50,21 +51,17 @@ func (db *DB) undoChunk(ctx context.Context, g *Guard, undoJob int64, pairs []un
 			}
 		case fatal(ctx, err):
 			return err
+		case len(pairs) == 1:
+			if err := db.undoOne(ctx, g, undoJob, pairs[0]); err != nil {
+				return err
+			}
+			return db.reportPairs(ctx, undoIDs(pairs), onPair)
 		default:
-			return db.undoEach(ctx, g, undoJob, pairs, onPair)
-		}
-	}
-	return nil
-}
-
-// undoEach restores pairs one transaction each.
-func (db *DB) undoEach(ctx context.Context, g *Guard, undoJob int64, pairs []undoPending, onPair func(handover.JobPair)) error {
-	for _, p := range pairs {
-		if err := db.undoOne(ctx, g, undoJob, p); err != nil {
-			return err
-		}
-		if err := db.reportPairs(ctx, []int64{p.ID}, onPair); err != nil {
-			return err
+			half := len(pairs) / 2
+			if err := db.undoChunk(ctx, g, undoJob, pairs[:half], onPair); err != nil {
+				return err
+			}
+			return db.undoChunk(ctx, g, undoJob, pairs[half:], onPair)
 		}
 	}
 	return nil

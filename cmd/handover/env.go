@@ -97,9 +97,13 @@ func (e *env) open(ctx context.Context) (*engine.DB, error) {
 	db.Log = e.log
 	e.db = db
 	e.opened.Store(db)
-	// Hidden knob for tests and tuning: pairs per transaction.
+	// Hidden knobs for tests and tuning: most pairs, and most predicted
+	// rows, per transaction.
 	if n, err := strconv.Atoi(os.Getenv("HANDOVER_CHUNK_SIZE")); err == nil && n > 0 {
 		db.ChunkSize = n
+	}
+	if n, err := strconv.ParseInt(os.Getenv("HANDOVER_CHUNK_ROWS"), 10, 64); err == nil && n > 0 {
+		db.ChunkRows = n
 	}
 	v, err := db.SchemaVersion(ctx)
 	if err != nil {
