@@ -64,6 +64,12 @@ type dialect interface {
 	// rows of t for every pair whose source has at least one row of t,
 	// recording the counts.
 	overwrite(c chunkSQL, t handover.DataType) []statement
+	// moveBack returns the statement that gives each row of e(pair_id,
+	// src, dst, k) (defined by with) that dst still owns in t's col back to
+	// src. It returns per pair the rows moved (pair_id, n) and the sum of
+	// their fingerprints (fp), or, when perKey, each moved row's key (its
+	// new owner when the key is col) and fingerprint, for the caller to add.
+	moveBack(with string, t handover.DataType, col string) (q string, perKey bool)
 }
 
 // statement is one SQL statement with its arguments, as a dialect writes
@@ -206,6 +212,12 @@ a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
 	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), c.argsWith(c.job, c.job, t.Table, overwriteMark)}}
 }
 
+func (d postgresDialect) moveBack(with string, t handover.DataType, col string) (string, bool) {
+	return fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = e.src FROM e WHERE t.%s = e.k AND t.%s = e.dst RETURNING e.pair_id, %s AS h)
+SELECT pair_id, count(*) AS n, CAST(COALESCE(sum(h), 0) AS BIGINT) AS fp FROM m GROUP BY pair_id`,
+		with, t.Table, col, t.Key(), col, d.rowFingerprint(t, "t")), false
+}
+
 // rowFingerprint hashes the row's text form with hashtext, PostgreSQL's
 // fast internal text hash (32 bits), so transactions fix TimeZone and
 // DateStyle (see txSetup); a major PostgreSQL upgrade between a run and
@@ -319,6 +331,13 @@ func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []stateme
 		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t"), t.Table, col)
 	update := fmt.Sprintf(`%s UPDATE %s SET %s = p.dst FROM p WHERE %s.%s = p.src`, c.with, t.Table, col, t.Table, col)
 	return []statement{{journal, c.argsWith(c.job, t.Table, col)}, {update, c.args}}
+}
+
+// moveBack returns the moved rows themselves: SQLite's RETURNING cannot
+// name e, the table the UPDATE joins.
+func (d sqliteDialect) moveBack(with string, t handover.DataType, col string) (string, bool) {
+	return fmt.Sprintf(`%s UPDATE %s SET %s = e.src FROM e WHERE %s.%s = e.k AND %s.%s = e.dst RETURNING %s.%s, %s`,
+		with, t.Table, col, t.Table, t.Key(), t.Table, col, t.Table, t.Key(), d.rowFingerprint(t, t.Table)), true
 }
 
 func (sqliteDialect) overwrite(c chunkSQL, t handover.DataType) []statement {

@@ -107,7 +107,7 @@ func (db *DB) undoSet(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []u
 	if drifted, err = u.check(ctx); err != nil || len(drifted) > 0 {
 		return drifted, err
 	}
-	return nil, u.restore(ctx)
+	return u.restore(ctx)
 }
 
 // setUndoer restores the pairs of one chunk.
@@ -190,8 +190,10 @@ type ownedRows struct {
 	Fingerprint int64 `db:"fp"`
 }
 
-// check finds every pair's drift without changing anything, with the
-// reasons undoer.check gives one pair.
+// check finds, without changing anything, the drift that must be known
+// before rows move: a journal entry it cannot read, and an overwrite type
+// whose target or source has other rows than the run left. Rows moved on,
+// deleted or edited since are found as they move back (see moveBack).
 func (u *setUndoer) check(ctx context.Context) (map[int64]string, error) {
 	reasons := map[int64][]string{}
 	for orig, es := range u.entries {
@@ -200,21 +202,6 @@ func (u *setUndoer) check(ctx context.Context) (map[int64]string, error) {
 				reasons[orig] = []string{err.Error()}
 				delete(u.entries, orig) // nothing else of it is checked or changed
 				break
-			}
-		}
-	}
-	for _, t := range handover.Catalog {
-		for _, col := range t.Owners {
-			found, err := u.owned(ctx, t, col)
-			if err != nil {
-				return nil, err
-			}
-			for orig, es := range u.entries {
-				if e, ok := entryOf(es, t.Table, col); ok && e.IDs != nil {
-					if r := editedReason(t, col, e, found[orig], u.byOrig[orig].To); r != "" {
-						reasons[orig] = append(reasons[orig], r)
-					}
-				}
 			}
 		}
 	}
@@ -300,26 +287,6 @@ func parseIDs(s string) ([]int64, error) {
 	return ids, nil
 }
 
-// owned counts, per pair, the journaled rows of t's col the target still
-// owns, and sums their fingerprints.
-func (u *setUndoer) owned(ctx context.Context, t handover.DataType, col string) (map[int64]ownedRows, error) {
-	with, args, err := u.keys(t, col)
-	if err != nil {
-		return nil, err
-	}
-	q := fmt.Sprintf(`%s SELECT e.pair_id, count(*) AS n, %s AS fp FROM e JOIN %s t ON t.%s = e.k AND t.%s = e.dst GROUP BY e.pair_id`,
-		with, fingerprintSum(u.db.dialect, t, "t"), t.Table, t.Key(), col)
-	var rows []ownedRows
-	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), args...); err != nil {
-		return nil, fmt.Errorf("check %s.%s: %w", t.Table, col, err)
-	}
-	found := make(map[int64]ownedRows, len(rows))
-	for _, r := range rows {
-		found[r.Pair] = r
-	}
-	return found, nil
-}
-
 // checkOverwrite adds the reasons an overwrite type cannot be put back: the
 // target owns other rows than it was given, or the source has new ones.
 func (u *setUndoer) checkOverwrite(ctx context.Context, t handover.DataType, reasons map[int64][]string) error {
@@ -364,24 +331,44 @@ FROM p WHERE %s`, u.c.with, t.Table, owner, t.Table, owner, u.db.dialect.idsIn("
 // restore claims the run's pairs, moves every journaled row back and puts
 // overwritten rows back, type by type in catalog order (the lock order of
 // runs), reactivates deactivated sources, and records the undo pairs done
-// with the counts they restored.
-func (u *setUndoer) restore(ctx context.Context) error {
-	d, ids := u.db.dialect, u.origIDs()
+// with the counts they restored. It returns, by undo pair, the pairs whose
+// rows were not all with their target as the run left them: the caller
+// then rolls the whole chunk back.
+func (u *setUndoer) restore(ctx context.Context) (map[int64]string, error) {
+	ids := u.origIDs()
 	if err := u.setStatus(ctx, ids, handover.PairDone, handover.PairUndone, ""); err != nil {
-		return err
+		return nil, err
 	}
+	reasons := map[int64][]string{}
 	for _, t := range handover.Catalog {
 		for _, col := range t.Owners {
-			if err := u.moveBack(ctx, t, col); err != nil {
-				return err
+			found, err := u.moveBack(ctx, t, col)
+			if err != nil {
+				return nil, err
+			}
+			for orig, es := range u.entries {
+				if e, ok := entryOf(es, t.Table, col); ok && e.IDs != nil {
+					if r := editedReason(t, col, e, found[orig], u.byOrig[orig].To); r != "" {
+						reasons[orig] = append(reasons[orig], r)
+					}
+				}
 			}
 		}
-		if t.Mode == handover.Overwrite {
+		if t.Mode == handover.Overwrite && len(reasons) == 0 {
 			if err := u.restoreArchive(ctx, t, ids); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
+	if len(reasons) > 0 {
+		return u.byUndoPair(reasons), nil
+	}
+	return nil, u.finish(ctx)
+}
+
+// finish reactivates deactivated sources and records the undo pairs done.
+func (u *setUndoer) finish(ctx context.Context) error {
+	d := u.db.dialect
 	if err := u.reactivate(ctx); err != nil {
 		return err
 	}
@@ -441,8 +428,11 @@ func (u *setUndoer) setStatus(ctx context.Context, ids []int64, from, to handove
 }
 
 // moveBack gives the source back every row of t's col the chunk's pairs
-// journaled.
-func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col string) error {
+// journaled that the target still owns, and returns per run pair how many
+// it moved and the sum of their fingerprints, for editedReason: a row
+// moved on or deleted since is not found, an edited one changes the sum.
+// Checking as the rows move reads each row once.
+func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col string) (map[int64]ownedRows, error) {
 	var want int64
 	for _, es := range u.entries {
 		if e, ok := entryOf(es, t.Table, col); ok && e.IDs != nil {
@@ -450,21 +440,64 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 		}
 	}
 	if want == 0 {
-		return nil
+		return nil, nil
 	}
 	with, args, err := u.keys(t, col)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	q := fmt.Sprintf(`%s UPDATE %s SET %s = e.src FROM e WHERE %s.%s = e.k AND %s.%s = e.dst`, with, t.Table, col, t.Table, t.Key(), t.Table, col)
-	res, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), args...)
+	q, perKey := u.db.dialect.moveBack(with, t, col)
+	found := map[int64]ownedRows{}
+	if !perKey {
+		var rows []ownedRows
+		if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
+		}
+		for _, r := range rows {
+			found[r.Pair] = r
+		}
+		return found, nil
+	}
+	// The statement returns each moved row's key and fingerprint; the
+	// journal says whose it was (the owner, when the key is the owner
+	// column: a source hands each type over in one pair of a chunk).
+	pairOf := map[int64]int64{}
+	for orig, es := range u.entries {
+		e, ok := entryOf(es, t.Table, col)
+		if !ok || e.IDs == nil {
+			continue
+		}
+		if t.Key() == col {
+			pairOf[u.byOrig[orig].From] = orig
+			continue
+		}
+		ids, err := parseIDs(*e.IDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range ids {
+			pairOf[k] = orig
+		}
+	}
+	rows, err := u.tx.QueryContext(ctx, u.tx.Rebind(q), args...)
 	if err != nil {
-		return fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
+		return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
 	}
-	if n, _ := res.RowsAffected(); n != want {
-		return fmt.Errorf("move %s.%s back: %d rows where the journal has %d: %s changed while undoing", t.Table, col, n, want, t.Table)
+	defer rows.Close()
+	for rows.Next() {
+		var k, h int64
+		if err := rows.Scan(&k, &h); err != nil {
+			return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
+		}
+		orig := pairOf[k]
+		r := found[orig]
+		r.Pair, r.N, r.Fingerprint = orig, r.N+1, r.Fingerprint+h
+		found[orig] = r
 	}
-	return nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
+	}
+	return found, nil
 }
 
 func (u *setUndoer) restoreArchive(ctx context.Context, t handover.DataType, ids []int64) error {
