@@ -96,7 +96,7 @@ func (db *DB) pruneJob(ctx context.Context, tx *sqlx.Tx, id int64) error {
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_moves SET ids = NULL WHERE job_id = ?`), id); err != nil {
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_moves SET ids = NULL WHERE pair_id IN (SELECT id FROM handover_pairs WHERE job_id = ?)`), id); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_jobs SET pruned_at = ? WHERE id = ?`), stamp(db.Now()), id)

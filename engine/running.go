@@ -49,8 +49,8 @@ func (db *DB) JobMoves(ctx context.Context, jobs []int64) (map[int64][]handover.
 		Moved       int64  `db:"moved"`
 		Overwritten int64  `db:"overwritten"`
 	}
-	q := `SELECT job_id, data_type, sum(moved) AS moved, sum(overwritten) AS overwritten
-FROM handover_moves WHERE ` + db.dialect.idsIn("job_id") + ` GROUP BY job_id, data_type`
+	q := `SELECT p.job_id, m.data_type, sum(m.moved) AS moved, sum(m.overwritten) AS overwritten
+FROM handover_pairs p JOIN handover_moves m ON m.pair_id = p.id WHERE ` + db.dialect.idsIn("p.job_id") + ` GROUP BY p.job_id, m.data_type`
 	if err := db.db.SelectContext(ctx, &rows, db.rebind(q), db.dialect.idsArg(jobs)); err != nil {
 		return nil, fmt.Errorf("sum the moves of %d jobs: %w", len(jobs), err)
 	}
