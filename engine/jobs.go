@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -71,29 +70,26 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 	return nil
 }
 
-// pairColumns are the columns insertPairs writes, and pairBatch how many
-// pair records one INSERT writes (12 parameters each: far under either
-// database's limit).
-const (
-	pairColumns = `job_id, line, from_id, to_id, from_name, to_name, status, error_code, error_message, record, types, predicted_rows`
-	pairBatch   = 250
-)
+// pairColumns are the columns insertPairs writes.
+var pairColumns = []string{"job_id", "line", "from_id", "to_id", "from_name", "to_name", "status", "error_code", "error_message", "record", "types", "predicted_rows"}
 
-// insertPairs records the plan's rows as pairs of job jobID, pairBatch to
-// a statement (a one-row INSERT per pair was 2,000 round trips for a
-// full file).
+// insertPairs records the plan's rows as pairs of job jobID in one bulk
+// load: COPY on PostgreSQL, multi-row INSERTs on SQLite (a one-row INSERT
+// per pair was 2,000 round trips for a full file).
 func (db *DB) insertPairs(ctx context.Context, tx *sqlx.Tx, jobID int64, plan *handover.Plan) error {
-	records := pairRecords(jobID, plan)
-	for start := 0; start < len(records); start += pairBatch {
-		batch := records[start:min(start+pairBatch, len(records))]
-		values := strings.TrimSuffix(strings.Repeat("("+placeholders(12)+"), ", len(batch)), ", ")
-		var args []any
-		for _, r := range batch {
-			args = append(args, r...)
+	l := &Loader{ctx: ctx, tx: tx, copy: db.dialect.bulkCopy()}
+	b, err := l.Open("handover_pairs", pairColumns)
+	if err != nil {
+		return fmt.Errorf("record the job's pairs: %w", err)
+	}
+	for _, r := range pairRecords(jobID, plan) {
+		if err := b.Row(r...); err != nil {
+			b.Close()
+			return fmt.Errorf("record the job's pairs (row %v): %w", r[1], err)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs (`+pairColumns+`) VALUES `+values), args...); err != nil {
-			return fmt.Errorf("record pairs from row %v: %w", batch[0][1], err)
-		}
+	}
+	if err := b.Close(); err != nil {
+		return fmt.Errorf("record the job's pairs: %w", err)
 	}
 	return nil
 }
