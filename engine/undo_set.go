@@ -248,7 +248,7 @@ func editedReason(t handover.DataType, col string, e journalEntry, now ownedRows
 // chunk journaled for t's col, appended to the chunk's WITH clause. The
 // keys come from the journal entries already read, as arguments, so the
 // plan does not depend on the journal's statistics.
-func (u *setUndoer) keys(t handover.DataType, col string) (string, []any, error) {
+func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (string, []any, error) {
 	var pairs, srcs, dsts, keys []int64
 	for orig, es := range u.entries {
 		e, ok := entryOf(es, t.Table, col)
@@ -264,7 +264,10 @@ func (u *setUndoer) keys(t handover.DataType, col string) (string, []any, error)
 			pairs, srcs, dsts, keys = append(pairs, orig), append(srcs, p.From), append(dsts, p.To), append(keys, k)
 		}
 	}
-	rel, args := u.db.dialect.keyRelation(pairs, srcs, dsts, keys)
+	setup, rel, args := u.db.dialect.keyRelation(pairs, srcs, dsts, keys)
+	if err := run(ctx, u.tx, setup); err != nil {
+		return "", nil, fmt.Errorf("load the journaled keys of %s.%s: %w", t.Table, col, err)
+	}
 	return u.c.with + ", e AS (" + rel + ")", u.c.argsWith(args...), nil
 }
 
@@ -442,7 +445,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	if want == 0 {
 		return nil, nil
 	}
-	with, args, err := u.keys(t, col)
+	with, args, err := u.keys(ctx, t, col)
 	if err != nil {
 		return nil, err
 	}
