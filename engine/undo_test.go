@@ -120,3 +120,66 @@ func TestTenantGuard(t *testing.T) {
 		g3.Release()
 	})
 }
+
+// TestUndoIsolatesFailingPair: a pair whose undo fails for a reason other
+// than drift (here an application trigger) is found by splitting the chunk
+// in halves and recorded not undone, unchanged; the chunk's other pairs are
+// restored.
+func TestUndoIsolatesFailingPair(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		db := MustOpenDB(t, backend)
+		fixture(t, db)
+		ctx := context.Background()
+		pairs := []handover.Pair{{From: 10, To: 11}, {From: 12, To: 13}, {From: 16, To: 17}, {From: 18, To: 19}, {From: 20, To: 21}}
+		before := map[int64]map[string]int64{}
+		for _, p := range pairs {
+			before[p.From] = owned(t, db, p.From)
+		}
+		job, res := mustRun(t, db, planFor(t, db, pairs...), handover.RunOptions{})
+		if res.Done != len(pairs) {
+			t.Fatalf("run = %+v, want %d done", res, len(pairs))
+		}
+		src16, dst17 := owned(t, db, 16), owned(t, db, 17)
+		// Undoing 16 → 17 gives 17's evaluations away, which the application
+		// now refuses (other pairs' undo may still change other columns of
+		// those rows).
+		refuse := []string{`CREATE FUNCTION refuse_eval() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN IF OLD.evaluator_id = 17 AND NEW.evaluator_id <> 17 THEN RAISE EXCEPTION 'evaluations of 17 are frozen'; END IF; RETURN NEW; END $$`,
+			`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations FOR EACH ROW EXECUTE FUNCTION refuse_eval()`}
+		if backend == "sqlite" {
+			refuse = []string{`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations
+FOR EACH ROW WHEN OLD.evaluator_id = 17 AND NEW.evaluator_id <> 17 BEGIN SELECT RAISE(ABORT, 'evaluations of 17 are frozen'); END`}
+		}
+		for _, q := range refuse {
+			if _, err := db.db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res = mustUndo(t, db, job)
+		failed, err := db.FailedPairs(ctx, res.Job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Done != 4 || res.Failed != 1 {
+			t.Fatalf("undo = %+v, want 4 done and 1 failed", res)
+		}
+		if len(failed) != 1 || failed[0].From != 16 || failed[0].Error == nil || failed[0].Error.Code != handover.NotUndone ||
+			!strings.Contains(failed[0].Error.Message, "frozen") {
+			t.Fatalf("failed undo pairs = %+v, want only 16 → 17, not undone, with the trigger's reason", failed)
+		}
+		if diff := cmp.Diff(src16, owned(t, db, 16)); diff != "" {
+			t.Errorf("the pair that could not be undone changed its source (-after run +after undo):\n%s", diff)
+		}
+		if diff := cmp.Diff(dst17, owned(t, db, 17)); diff != "" {
+			t.Errorf("the pair that could not be undone changed its target (-after run +after undo):\n%s", diff)
+		}
+		for _, p := range pairs {
+			if p.From == 16 {
+				continue
+			}
+			if diff := cmp.Diff(before[p.From], owned(t, db, p.From)); diff != "" {
+				t.Errorf("source %d is not back as before the run (-before +after undo):\n%s", p.From, diff)
+			}
+		}
+	})
+}
