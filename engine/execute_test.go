@@ -84,19 +84,20 @@ func snapshotCounts(t *testing.T, db *DB) map[string]int64 {
 }
 
 // failOnEvaluator makes any update that gives user's evaluations away fail,
-// as an application trigger or constraint might.
+// as an application trigger or constraint might (other columns of those
+// rows may still change).
 func failOnEvaluator(t *testing.T, db *DB, user int64) {
 	t.Helper()
 	var stmts []string
 	if db.Dialect() == "postgres" {
 		stmts = []string{
 			fmt.Sprintf(`CREATE FUNCTION refuse_eval() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN IF OLD.evaluator_id = %d THEN RAISE EXCEPTION 'evaluations of %d are frozen'; END IF; RETURN NEW; END $$`, user, user),
+BEGIN IF OLD.evaluator_id = %d AND NEW.evaluator_id <> %d THEN RAISE EXCEPTION 'evaluations of %d are frozen'; END IF; RETURN NEW; END $$`, user, user, user),
 			`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations FOR EACH ROW EXECUTE FUNCTION refuse_eval()`,
 		}
 	} else {
 		stmts = []string{fmt.Sprintf(`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations
-FOR EACH ROW WHEN OLD.evaluator_id = %d BEGIN SELECT RAISE(ABORT, 'evaluations of %d are frozen'); END`, user, user)}
+FOR EACH ROW WHEN OLD.evaluator_id = %d AND NEW.evaluator_id <> %d BEGIN SELECT RAISE(ABORT, 'evaluations of %d are frozen'); END`, user, user, user)}
 	}
 	for _, s := range stmts {
 		if _, err := db.db.Exec(s); err != nil {

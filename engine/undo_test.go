@@ -140,21 +140,7 @@ func TestUndoIsolatesFailingPair(t *testing.T) {
 			t.Fatalf("run = %+v, want %d done", res, len(pairs))
 		}
 		src16, dst17 := owned(t, db, 16), owned(t, db, 17)
-		// Undoing 16 → 17 gives 17's evaluations away, which the application
-		// now refuses (other pairs' undo may still change other columns of
-		// those rows).
-		refuse := []string{`CREATE FUNCTION refuse_eval() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN IF OLD.evaluator_id = 17 AND NEW.evaluator_id <> 17 THEN RAISE EXCEPTION 'evaluations of 17 are frozen'; END IF; RETURN NEW; END $$`,
-			`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations FOR EACH ROW EXECUTE FUNCTION refuse_eval()`}
-		if backend == "sqlite" {
-			refuse = []string{`CREATE TRIGGER refuse_eval BEFORE UPDATE ON evaluations
-FOR EACH ROW WHEN OLD.evaluator_id = 17 AND NEW.evaluator_id <> 17 BEGIN SELECT RAISE(ABORT, 'evaluations of 17 are frozen'); END`}
-		}
-		for _, q := range refuse {
-			if _, err := db.db.Exec(q); err != nil {
-				t.Fatal(err)
-			}
-		}
+		failOnEvaluator(t, db, 17) // undoing 16 → 17 gives 17's evaluations away
 		res = mustUndo(t, db, job)
 		failed, err := db.FailedPairs(ctx, res.Job)
 		if err != nil {
