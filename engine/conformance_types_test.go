@@ -310,11 +310,7 @@ func TestChunkEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db := &DB{ChunkSize: tt.size, ChunkRows: tt.rows}
-			var got []int
-			for start := 0; start < len(tt.pending); {
-				start = db.chunkEnd(tt.pending, start)
-				got = append(got, start)
-			}
+			got := db.chunkEnds(len(tt.pending), func(i int) load { return tt.pending[i] })
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("chunk ends (-want +got):\n%s", diff)
 			}

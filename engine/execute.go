@@ -11,7 +11,7 @@ import (
 )
 
 // Execute applies every pending pair of a job in chunks, one transaction
-// each (see chunkEnd). Each chunk moves its pairs' rows with set-based
+// each (see chunkEnds). Each chunk moves its pairs' rows with set-based
 // statements, journals what it changed and marks its pairs done, all in one
 // transaction. A chunk that fails is split until the failing pair is
 // isolated and recorded failed, so every pair stays all-or-nothing. onPair,
@@ -25,13 +25,9 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 	if err != nil {
 		return handover.Result{}, err
 	}
-	loads := make([]load, len(pending))
-	for i, p := range pending {
-		loads[i] = p.load
-	}
 	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
-	for start := 0; start < len(pending); {
-		end := db.chunkEnd(loads, start)
+	start := 0
+	for _, end := range db.chunkEnds(len(pending), func(i int) load { return pending[i].load }) {
 		if err := x.run(ctx, pending[start:end]); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
@@ -63,24 +59,31 @@ func (l load) rows() int64 {
 	return unknownRows * int64(l.Types.Len()) / int64(len(handover.Catalog))
 }
 
-// chunkEnd returns where the chunk beginning at start ends. A chunk holds
-// at most db.ChunkRows predicted rows and db.ChunkSize pairs' worth of data
-// types (a pair that chose only some types counting as that fraction of a
-// pair), and at least one pair. Sizing by rows puts a light tenant's whole
-// job in one transaction, so that no table is read once per chunk, while a
-// heavy job's transactions stay as short as they were.
-func (db *DB) chunkEnd(loads []load, start int) int {
-	types := max(db.ChunkSize, 1) * len(handover.Catalog)
-	rows := max(db.ChunkRows, 1)
-	end := start
-	for end < len(loads) {
-		t, r := loads[end].Types.Len(), loads[end].rows()
-		if end > start && (t > types || r > rows) {
-			break
+// chunkEnds splits n pending pairs, of which loadOf(i) is what pair i
+// weighs, into chunks and returns where each ends. A chunk holds at most
+// db.ChunkRows predicted rows and db.ChunkSize pairs' worth of data types (a
+// pair that chose only some types counting as that fraction of a pair), and
+// at least one pair. Sizing by rows puts a light tenant's whole job in one
+// transaction, so that no table is read once per chunk, while a heavy job's
+// transactions stay as short as they were.
+func (db *DB) chunkEnds(n int, loadOf func(i int) load) []int {
+	budget := func() (int, int64) { return max(db.ChunkSize, 1) * len(handover.Catalog), max(db.ChunkRows, 1) }
+	var ends []int
+	start := 0
+	types, rows := budget()
+	for i := range n {
+		l := loadOf(i)
+		t, r := l.Types.Len(), l.rows()
+		if i > start && (t > types || r > rows) {
+			ends, start = append(ends, i), i
+			types, rows = budget()
 		}
-		types, rows, end = types-t, rows-r, end+1
+		types, rows = types-t, rows-r
 	}
-	return end
+	if n > 0 {
+		ends = append(ends, n)
+	}
+	return ends
 }
 
 // executor applies chunks of one job.

@@ -32,15 +32,7 @@ func Chunks(tb testing.TB, db *DB, job handover.Job) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	loads := make([]load, len(pending))
-	for i, p := range pending {
-		loads[i] = p.load
-	}
-	n := 0
-	for start := 0; start < len(loads); n++ {
-		start = db.chunkEnd(loads, start)
-	}
-	return n
+	return len(db.chunkEnds(len(pending), func(i int) load { return pending[i].load }))
 }
 
 // WithTx runs fn in a transaction as the engine's own statements run.

@@ -134,7 +134,7 @@ type undoPending struct {
 }
 
 // ExecuteUndo restores the pending pairs of an undo job in chunks sized as a
-// run's are (see chunkEnd and undoChunk). A pair that cannot be restored as it
+// run's are (see chunkEnds and undoChunk). A pair that cannot be restored as it
 // was (its rows changed since the run, it was undone already, its journal
 // was pruned) is not undone: it is recorded failed with the reason and the
 // rest go on.
@@ -148,12 +148,8 @@ func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPai
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
-	loads := make([]load, len(pending))
-	for i, p := range pending {
-		loads[i] = loadOf(p.Types, p.Predicted)
-	}
-	for start := 0; start < len(pending); {
-		end := db.chunkEnd(loads, start)
+	start := 0
+	for _, end := range db.chunkEnds(len(pending), func(i int) load { return loadOf(pending[i].Types, pending[i].Predicted) }) {
 		if err := db.undoChunk(ctx, g, job.ID, pending[start:end], onPair); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err

@@ -248,8 +248,8 @@ func editedReason(t handover.DataType, col string, e journalEntry, now ownedRows
 // chunk journaled for t's col, appended to the chunk's WITH clause. The
 // keys come from the journal entries already read, as arguments, so the
 // plan does not depend on the journal's statistics.
-func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (string, []any, error) {
-	var pairs, srcs, dsts, keys []int64
+func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (string, []any, journaledKeys, error) {
+	var k journaledKeys
 	for orig, es := range u.entries {
 		e, ok := entryOf(es, t.Table, col)
 		if !ok || e.IDs == nil {
@@ -257,19 +257,22 @@ func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (
 		}
 		ids, err := parseIDs(*e.IDs)
 		if err != nil {
-			return "", nil, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
+			return "", nil, k, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
 		}
 		p := u.byOrig[orig]
-		for _, k := range ids {
-			pairs, srcs, dsts, keys = append(pairs, orig), append(srcs, p.From), append(dsts, p.To), append(keys, k)
+		for _, id := range ids {
+			k.pairs, k.srcs, k.dsts, k.keys = append(k.pairs, orig), append(k.srcs, p.From), append(k.dsts, p.To), append(k.keys, id)
 		}
 	}
-	setup, rel, args := u.db.dialect.keyRelation(pairs, srcs, dsts, keys)
+	setup, rel, args := u.db.dialect.keyRelation(k.pairs, k.srcs, k.dsts, k.keys)
 	if err := run(ctx, u.tx, setup); err != nil {
-		return "", nil, fmt.Errorf("load the journaled keys of %s.%s: %w", t.Table, col, err)
+		return "", nil, k, fmt.Errorf("load the journaled keys of %s.%s: %w", t.Table, col, err)
 	}
-	return u.c.with + ", e AS (" + rel + ")", u.c.argsWith(args...), nil
+	return u.c.with + ", e AS (" + rel + ")", u.c.argsWith(args...), k, nil
 }
+
+// journaledKeys are the rows of e, column by column.
+type journaledKeys struct{ pairs, srcs, dsts, keys []int64 }
 
 // parseIDs reads the keys of a journal entry as either database writes
 // them: "{1,2}" (PostgreSQL) or "[1,2]" (SQLite).
@@ -445,7 +448,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	if want == 0 {
 		return nil, nil
 	}
-	with, args, err := u.keys(ctx, t, col)
+	with, args, k, err := u.keys(ctx, t, col)
 	if err != nil {
 		return nil, err
 	}
@@ -464,22 +467,12 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	// The statement returns each moved row's key and fingerprint; the
 	// journal says whose it was (the owner, when the key is the owner
 	// column: a source hands each type over in one pair of a chunk).
-	pairOf := map[int64]int64{}
-	for orig, es := range u.entries {
-		e, ok := entryOf(es, t.Table, col)
-		if !ok || e.IDs == nil {
-			continue
-		}
+	pairOf := make(map[int64]int64, len(k.keys))
+	for i, orig := range k.pairs {
 		if t.Key() == col {
-			pairOf[u.byOrig[orig].From] = orig
-			continue
-		}
-		ids, err := parseIDs(*e.IDs)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range ids {
-			pairOf[k] = orig
+			pairOf[k.srcs[i]] = orig
+		} else {
+			pairOf[k.keys[i]] = orig
 		}
 	}
 	rows, err := u.tx.QueryContext(ctx, u.tx.Rebind(q), args...)
