@@ -123,8 +123,8 @@ func benchPlan(b *testing.B, db *DB, info sample.Info, pairs []handover.Pair) *h
 }
 
 // BenchmarkHandoverW runs W with the engine (ledger, journal, chunks) and
-// with the set-based baseline on identical copies, checks they end
-// identical, and reports both times, their ratio, rows moved per second and
+// with the set-based baseline, plain and journaled, on identical copies,
+// checks they end identical, and reports the times, ratios, rows moved per second and
 // peak memory of the engine's run. With -benchtime Nx it reports the best
 // of N for each side, which shields the ratio from other load.
 func BenchmarkHandoverW(b *testing.B) {
