@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
 	"handover"
@@ -124,21 +125,29 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	return out
 }
 
+// writePreview writes the HTML preview of plan as dir/preview.html and
+// returns its path and the page.
+func writePreview(t *testing.T, plan *handover.Plan, dir string) (path, page string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := PreviewHTML(&buf, plan); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(dir, "preview.html")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, buf.String()
+}
+
 var resultRE = regexp.MustCompile(`(?s)<pre id="test-result">(.*?)</pre>`)
 
 func TestPreviewHTMLInChromium(t *testing.T) {
 	bin := chromium(t)
 	plan := samplePlan(30)
-	var buf bytes.Buffer
-	if err := PreviewHTML(&buf, plan); err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	pagePath := filepath.Join(dir, "preview.html")
-	if err := os.WriteFile(pagePath, buf.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	driven := strings.Replace(buf.String(), "<head>", errorCatcher, 1)
+	pagePath, page := writePreview(t, plan, dir)
+	driven := strings.Replace(page, "<head>", errorCatcher, 1)
 	driven = strings.Replace(driven, "</body>", driver+"\n</body>", 1)
 	drivenPath := filepath.Join(dir, "driven.html")
 	if err := os.WriteFile(drivenPath, []byte(driven), 0o600); err != nil {
@@ -239,5 +248,62 @@ func expectedSteps(p *handover.Plan) map[string]shown {
 		"initial": step(all, 1, 25), "next": step(all, 2, 25), "errors": step(errs, 1, 25),
 		"per10": step(all, 1, 10), "per10next": step(all, 2, 10), "per10prev": step(all, 1, 10),
 		"desc": step(desc, 1, 10), "code": step(inactive, 1, 10), "all": step(all, 1, 100),
+	}
+}
+
+// TestPreviewHTMLFitsNarrowScreens opens the preview in a 420 px viewport,
+// with a long issue message holding an unbroken value, and checks that
+// nothing sticks out sideways: on a phone each pair is a card whose cells
+// are labelled, not a table wider than the screen. (Chromium's command line
+// cannot make a window narrower than 500 px, so this drives it.)
+func TestPreviewHTMLFitsNarrowScreens(t *testing.T) {
+	bin := chromium(t)
+	plan := samplePlan(12)
+	long := handover.Issue{Code: handover.BadType, Message: `"evaluationsxx" is not a data type: use one of contacts, evaluations, evaluation_comments, contact_goals, storage_files, audit_events, requests, request_comments, saved_views, schedules, skill_mappings, vacation_balances, work_shifts, productivity; value 99999999999999999999999999999999999999`}
+	plan.Rows[0].Issues = append(plan.Rows[0].Issues, long)
+	plan.Rows[0].Status = handover.StatusError
+	plan.Tally()
+	dir := t.TempDir()
+	path, _ := writePreview(t, plan, dir)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(filepath.Join(dir, "profile")))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancelTimeout()
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(420, 900), chromedp.Navigate("file://"+path),
+		chromedp.WaitVisible(chromedp.CSS(`#rows tr`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Scroll, Inner int
+		Labels        []string
+	}](`({scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+  labels: Array.prototype.map.call(document.querySelectorAll('#rows tr:first-child td'), function (td) { return td.getAttribute("data-label"); })})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Inner != 420 {
+		t.Fatalf("viewport is %d px wide, want 420", got.Inner)
+	}
+	if got.Scroll > got.Inner {
+		t.Errorf("at %d px the page is %d px wide: it scrolls sideways", got.Inner, got.Scroll)
+	}
+	if want := []string{"Row", "Pair", "Status", "Issues", "Data that will move"}; !cmp.Equal(want, got.Labels) {
+		t.Errorf("cell labels %q, want %q", got.Labels, want)
+	}
+	if shots := os.Getenv("HANDOVER_SCREENSHOTS"); shots != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, "preview-html-420.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
