@@ -70,6 +70,20 @@ func (s *Service) Job(ctx context.Context, a Access, id int64) (handover.Job, er
 	return s.DB.Job(ctx, a.Op.TenantID, id)
 }
 
+// OperatorName returns the name of the user who started job as the
+// operator may see it: "" when that user is outside their view, which a
+// page shows as the ID alone.
+func (s *Service) OperatorName(ctx context.Context, a Access, job handover.Job) (string, error) {
+	users, err := s.DB.Users(ctx, a.Op.TenantID, []int64{job.Operator})
+	if err != nil {
+		return "", err
+	}
+	if u, ok := users[job.Operator]; ok && a.Sees(u) {
+		return u.Name, nil
+	}
+	return "", nil
+}
+
 // Failed returns a job of the operator's tenant and its failed pairs as
 // the operator may see them.
 func (s *Service) Failed(ctx context.Context, a Access, id int64) (handover.Job, []handover.JobPair, error) {

@@ -100,6 +100,7 @@ func (s *Server) jobRows(ctx context.Context, a transfer.Access, id int64) ([]jo
 // and its verification when asked for.
 type jobPage struct {
 	Job          handover.Job
+	OperatorName string             // who started the job, "" outside the viewer's view
 	Pairs        []handover.JobPair // one page of them
 	Page         pairsPage
 	Progress     progressLine
@@ -176,6 +177,9 @@ func (s *Server) jobPage(r *http.Request, a transfer.Access) (jobPage, error) {
 		return jobPage{}, err
 	}
 	p := jobPage{Job: job, Page: pagedPairs(r, job.Pairs)}
+	if p.OperatorName, err = s.Service.OperatorName(ctx, a, job); err != nil {
+		return p, err
+	}
 	if _, p.Pairs, err = s.Service.ShowPage(ctx, a, id, p.Page.First-1, pairsShown); err != nil {
 		return p, err
 	}

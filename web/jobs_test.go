@@ -137,7 +137,8 @@ func TestWebJobFailures(t *testing.T) {
 		_, body := ta.get(path)
 		link := `<a class="download" href="` + path + `/audit.csv" download>Click here to download an audit log of the errors that occurred in the most recent data transfer operation.</a>`
 		for _, want := range []string{"Errors occurred during data transfer. The user IDs listed below were not transferred.", link,
-			"Row 3", template.HTMLEscapeString(person(c.name(out), out)), "self_transfer"} {
+			"Row 3", template.HTMLEscapeString(person(c.name(out), out)), "self_transfer",
+			"<dt>Operator</dt><dd>" + template.HTMLEscapeString(person(c.name(c.info.TenantAdmin), c.info.TenantAdmin)) + "</dd>"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("end screen lacks %q:\n%s", want, body)
 			}
