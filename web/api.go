@@ -94,12 +94,23 @@ func bearerToken(r *http.Request) string {
 	return strings.TrimSpace(token)
 }
 
+// retryAfter is how long, in seconds, a client is asked to wait before
+// trying again a request refused only for now: a job running for the
+// tenant (409 locked) or the database out of reach (503).
+const retryAfter = "5"
+
 // apiFail writes err as {"error": {"code", "message"}} with its status,
-// logging internal detail.
+// logging internal detail. A refusal that waiting cures says when to try
+// again (Retry-After); one that needs the client to act (an interrupted
+// job to resume, a changed preview to confirm again) does not.
 func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	code := s.failed(r, err)
 	var buf bytes.Buffer
 	_ = audit.ErrorJSON(&buf, handover.ErrorCode(err), message(err))
+	switch handover.ErrorCode(err) {
+	case handover.ErrLocked, handover.ErrUnavailable:
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_, _ = buf.WriteTo(w)

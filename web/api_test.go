@@ -372,6 +372,9 @@ func TestAPILocked(t *testing.T) {
 			if r.errorCode(t) != handover.ErrLocked {
 				t.Errorf("locked: %s", r.body)
 			}
+			if got := r.header.Get("Retry-After"); got != "5" {
+				t.Errorf("locked: Retry-After %q, want 5 (seconds)", got)
+			}
 		}
 		if c.jobCount() != jobs {
 			t.Fatalf("a locked start recorded a job")

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -281,6 +282,25 @@ func TestWebStatuses(t *testing.T) {
 	internal := errString("database exploded: secret detail")
 	if status(internal) != 500 || strings.Contains(message(internal), "secret") {
 		t.Errorf("internal error: %d %q", status(internal), message(internal))
+	}
+}
+
+// TestAPIRetryAfter: an API refusal that waiting cures says when to try
+// again; one that needs the client to act does not.
+func TestAPIRetryAfter(t *testing.T) {
+	srv, err := NewServer(&transfer.Service{}, "http://console.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[handover.Code]string{
+		handover.ErrLocked: "5", handover.ErrUnavailable: "5",
+		handover.ErrInterrupted: "", handover.ErrChanged: "", handover.ErrUsage: "", handover.ErrInvalid: "",
+	} {
+		rec := httptest.NewRecorder()
+		srv.apiFail(rec, httptest.NewRequest(http.MethodPost, "/api/v1/jobs", nil), handover.Errorf(code, "x"))
+		if got := rec.Header().Get("Retry-After"); got != want {
+			t.Errorf("%s (%d): Retry-After %q, want %q", code, rec.Code, got, want)
+		}
 	}
 }
 
