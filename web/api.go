@@ -96,7 +96,8 @@ func bearerToken(r *http.Request) string {
 
 // retryAfter is how long, in seconds, a client is asked to wait before
 // trying again a request refused only for now: a job running for the
-// tenant (409 locked) or the database out of reach (503).
+// tenant (409 locked), the database out of reach or the console stopping
+// (503).
 const retryAfter = "5"
 
 // apiFail writes err as {"error": {"code", "message"}} with its status,
@@ -108,7 +109,7 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	var buf bytes.Buffer
 	_ = audit.ErrorJSON(&buf, handover.ErrorCode(err), message(err))
 	switch handover.ErrorCode(err) {
-	case handover.ErrLocked, handover.ErrUnavailable:
+	case handover.ErrLocked, handover.ErrUnavailable, handover.ErrCancelled:
 		w.Header().Set("Retry-After", retryAfter)
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -293,7 +293,7 @@ func TestAPIRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	for code, want := range map[handover.Code]string{
-		handover.ErrLocked: "5", handover.ErrUnavailable: "5",
+		handover.ErrLocked: "5", handover.ErrUnavailable: "5", handover.ErrCancelled: "5",
 		handover.ErrInterrupted: "", handover.ErrChanged: "", handover.ErrUsage: "", handover.ErrInvalid: "",
 	} {
 		rec := httptest.NewRecorder()
