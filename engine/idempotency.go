@@ -103,3 +103,19 @@ func (db *DB) bindIdempotency(ctx context.Context, tx *sqlx.Tx, job handover.Job
 	}
 	return nil
 }
+
+// BindIdempotency names job the job of the tenant's claimed key for a
+// request whose job was recorded without it: an undo, a resume. A key that
+// names job already is left as it is; one naming another job, or no longer
+// claimed, is an error.
+func (db *DB) BindIdempotency(ctx context.Context, job handover.Job, key string) error {
+	res, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_idempotency SET job_id = ?
+WHERE tenant_id = ? AND idem_key = ? AND (job_id IS NULL OR job_id = ?)`), job.ID, job.Tenant, key, job.ID)
+	if err != nil {
+		return fmt.Errorf("bind idempotency key %q to job %d: %w", key, job.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return fmt.Errorf("bind idempotency key %q to job %d: the claim is gone or names another job (%d rows, %v)", key, job.ID, n, err)
+	}
+	return nil
+}

@@ -60,10 +60,14 @@ func (s *Service) Once(ctx context.Context, a Access, key, digest string, start 
 }
 
 // startClaimed calls start for a claimed key, releasing the claim when no
-// job was recorded.
+// job was recorded. A job recorded without the key (an undo, a resume) is
+// bound to it here; a run's was bound as it was recorded.
 func (s *Service) startClaimed(ctx context.Context, a Access, key string, start func() (handover.Job, error)) (handover.Job, bool, error) {
 	job, err := start()
 	if job.ID != 0 {
+		if berr := s.DB.BindIdempotency(context.WithoutCancel(ctx), job, key); berr != nil && err == nil {
+			err = berr
+		}
 		return job, true, err
 	}
 	if err == nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -42,16 +43,22 @@ func (s *Server) apiStartJob(w http.ResponseWriter, r *http.Request, a transfer.
 			return out, err
 		})
 	}
-	var job handover.Job
-	if key == "" {
-		job, err = start()
-	} else {
-		job, _, err = s.Service.Once(r.Context(), a, key, req.digest, start)
-	}
+	job, err := s.once(r, a, key, req.digest, start)
 	if handover.ErrorCode(err) == handover.ErrInvalid && refused != nil {
 		return reply(w, http.StatusUnprocessableEntity, jsonType, func(out io.Writer) error { return audit.PreviewJSON(out, refused) })
 	}
 	return s.accepted(w, r, a, job, err)
+}
+
+// once calls start, or, with an Idempotency-Key, lets the key's first
+// request with digest (what was asked) call it and answers its repeats
+// with that request's job.
+func (s *Server) once(r *http.Request, a transfer.Access, key, digest string, start func() (handover.Job, error)) (handover.Job, error) {
+	if key == "" {
+		return start()
+	}
+	job, _, err := s.Service.Once(r.Context(), a, key, digest, start)
+	return job, err
 }
 
 // idempotencyKey returns the request's Idempotency-Key, "" without one.
@@ -65,27 +72,34 @@ func idempotencyKey(r *http.Request) (string, error) {
 
 // apiUndo starts undoing a job in the background: 202 with the undo job.
 func (s *Server) apiUndo(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
-	return s.startOnJob(w, r, a, func(ctx context.Context, id int64, prog transfer.Progress) (transfer.Outcome, error) {
+	return s.startOnJob(w, r, a, "undo", func(ctx context.Context, id int64, prog transfer.Progress) (transfer.Outcome, error) {
 		return s.Service.Undo(ctx, a, id, unprompted{}, prog)
 	})
 }
 
 // apiResume resumes an interrupted job in the background: 202 with it.
 func (s *Server) apiResume(w http.ResponseWriter, r *http.Request, a transfer.Access) error {
-	return s.startOnJob(w, r, a, func(ctx context.Context, id int64, prog transfer.Progress) (transfer.Outcome, error) {
+	return s.startOnJob(w, r, a, "resume", func(ctx context.Context, id int64, prog transfer.Progress) (transfer.Outcome, error) {
 		return s.Service.Resume(ctx, a, id, prog)
 	})
 }
 
-// startOnJob starts step on the route's job in the background and answers
-// 202 with the job step recorded.
-func (s *Server) startOnJob(w http.ResponseWriter, r *http.Request, a transfer.Access, step func(context.Context, int64, transfer.Progress) (transfer.Outcome, error)) error {
+// startOnJob starts step (action) on the route's job in the background
+// and answers 202 with the job step recorded. With an Idempotency-Key, a
+// repeat of the request answers the same job, as a job start's does.
+func (s *Server) startOnJob(w http.ResponseWriter, r *http.Request, a transfer.Access, action string, step func(context.Context, int64, transfer.Progress) (transfer.Outcome, error)) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
 	id, err := jobID(r)
 	if err != nil {
 		return err
 	}
-	job, err := s.start(a, func(ctx context.Context, prog transfer.Progress) (transfer.Outcome, error) {
-		return step(ctx, id, prog)
+	job, err := s.once(r, a, key, fmt.Sprintf("%s %d", action, id), func() (handover.Job, error) {
+		return s.start(a, func(ctx context.Context, prog transfer.Progress) (transfer.Outcome, error) {
+			return step(ctx, id, prog)
+		})
 	})
 	return s.accepted(w, r, a, job, err)
 }

@@ -267,7 +267,8 @@ func TestAPIUndo(t *testing.T) {
 		if j := api.poll(loc); j.Status != "done" || j.Done != 1 {
 			t.Fatalf("pair: %+v", j)
 		}
-		undo := api.do(http.MethodPost, loc+"/undo", "", "", nil).want(t, "undo", http.StatusAccepted)
+		key := map[string]string{"Idempotency-Key": "undo-nightly-1"}
+		undo := api.do(http.MethodPost, loc+"/undo", "", "", key).want(t, "undo", http.StatusAccepted)
 		var u apiJob
 		undo.decode(t, &u)
 		if u.Kind != "undo" || undo.header.Get("Location") != fmt.Sprintf("/api/v1/jobs/%d", u.Job) {
@@ -277,6 +278,20 @@ func TestAPIUndo(t *testing.T) {
 			t.Fatalf("undo ended: %+v", j)
 		}
 		c.checkRows(before)
+		// A client retrying its undo (the answer was lost) gets the undo it
+		// started, not a refusal for a job already undone.
+		jobs := c.jobCount()
+		again := api.do(http.MethodPost, loc+"/undo", "", "", key).want(t, "repeated undo key", http.StatusAccepted)
+		if again.header.Get("Location") != undo.header.Get("Location") || c.jobCount() != jobs {
+			t.Errorf("repeated undo key: Location %q (want %q), %d jobs (want %d)", again.header.Get("Location"), undo.header.Get("Location"), c.jobCount(), jobs)
+		}
+		if r := api.do(http.MethodPost, loc+"/resume", "", "", key); r.want(t, "the undo's key on a resume", http.StatusUnprocessableEntity).errorCode(t) != handover.ErrIdempotencyMismatch {
+			t.Errorf("the undo's key on a resume: %s", r.body)
+		}
+		undone := api.do(http.MethodPost, loc+"/undo", "", "", nil)
+		if undone.want(t, "undo again without the key", http.StatusBadRequest).errorCode(t) == "" || c.jobCount() != jobs {
+			t.Errorf("undo again without the key: %s", undone.body)
+		}
 		resume := api.do(http.MethodPost, loc+"/resume", "", "", nil)
 		if resume.want(t, "resume of a finished job", http.StatusBadRequest).errorCode(t) != handover.ErrUsage {
 			t.Errorf("resume of a finished job: %s", resume.body)
