@@ -298,7 +298,6 @@ func insertValues(table string, n int, row func(i int) []any) []statement {
 		return nil
 	}
 	width := len(row(0))
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
 	batch := 32766 / width
 	var out []statement
 	for start := 0; start < n; start += batch {
@@ -307,7 +306,7 @@ func insertValues(table string, n int, row func(i int) []any) []statement {
 		for i := start; i < end; i++ {
 			args = append(args, row(i)...)
 		}
-		out = append(out, statement{`INSERT INTO ` + table + ` VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", end-start), ", "), args})
+		out = append(out, statement{`INSERT INTO ` + table + ` VALUES ` + valueRows(width, end-start), args})
 	}
 	return out
 }

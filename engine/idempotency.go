@@ -87,29 +87,16 @@ func (db *DB) ReleaseIdempotency(ctx context.Context, tenant int64, key string) 
 	return nil
 }
 
-// bindIdempotency names job the job of the tenant's claimed key, in the
-// transaction that records the job.
-func (db *DB) bindIdempotency(ctx context.Context, tx *sqlx.Tx, job handover.Job, key string) error {
+// bindIdempotency names job the job of the tenant's claimed key, through
+// ex: the transaction that records a run, or the database for a job
+// recorded without the key (an undo, a resume). A key that names job
+// already is left as it is; one naming another job, or no longer claimed,
+// is an error.
+func (db *DB) bindIdempotency(ctx context.Context, ex sqlx.ExecerContext, job handover.Job, key string) error {
 	if key == "" {
 		return nil
 	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE handover_idempotency SET job_id = ? WHERE tenant_id = ? AND idem_key = ? AND job_id IS NULL`),
-		job.ID, job.Tenant, key)
-	if err != nil {
-		return fmt.Errorf("bind idempotency key %q to job %d: %w", key, job.ID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("bind idempotency key %q to job %d: the claim is gone (%d rows, %v)", key, job.ID, n, err)
-	}
-	return nil
-}
-
-// BindIdempotency names job the job of the tenant's claimed key for a
-// request whose job was recorded without it: an undo, a resume. A key that
-// names job already is left as it is; one naming another job, or no longer
-// claimed, is an error.
-func (db *DB) BindIdempotency(ctx context.Context, job handover.Job, key string) error {
-	res, err := db.db.ExecContext(ctx, db.rebind(`UPDATE handover_idempotency SET job_id = ?
+	res, err := ex.ExecContext(ctx, db.rebind(`UPDATE handover_idempotency SET job_id = ?
 WHERE tenant_id = ? AND idem_key = ? AND (job_id IS NULL OR job_id = ?)`), job.ID, job.Tenant, key, job.ID)
 	if err != nil {
 		return fmt.Errorf("bind idempotency key %q to job %d: %w", key, job.ID, err)
@@ -118,4 +105,10 @@ WHERE tenant_id = ? AND idem_key = ? AND (job_id IS NULL OR job_id = ?)`), job.I
 		return fmt.Errorf("bind idempotency key %q to job %d: the claim is gone or names another job (%d rows, %v)", key, job.ID, n, err)
 	}
 	return nil
+}
+
+// BindIdempotency names job the job of the tenant's claimed key for a
+// request whose job was recorded without it (see bindIdempotency).
+func (db *DB) BindIdempotency(ctx context.Context, job handover.Job, key string) error {
+	return db.bindIdempotency(ctx, db.db, job, key)
 }

@@ -107,7 +107,12 @@ func (b *Bulk) Close() error {
 
 // insert renders an INSERT of n rows.
 func (b *Bulk) insert(n int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(b.cols)), ", ") + ")"
-	values := strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
-	return "INSERT INTO " + b.table + " (" + strings.Join(b.cols, ", ") + ") VALUES " + values
+	return "INSERT INTO " + b.table + " (" + strings.Join(b.cols, ", ") + ") VALUES " + valueRows(len(b.cols), n)
+}
+
+// valueRows renders the placeholders of n rows of width values each:
+// "(?, ?), (?, ?)".
+func valueRows(width, n int) string {
+	one := "(" + placeholders(width) + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
 }
