@@ -276,11 +276,14 @@ func killServeMidJob(t *testing.T, d *jobTenant, token string, pairs []handover.
 		t.Logf("the job finished before serve was killed: %+v", mid)
 		return false
 	}
+	killed := srv.stderr.String()
 	srv = d.serveBinary() // resumes the interrupted job beside serving
 	end := pollJob(t, srv.base+loc, token, nil)
 	for deadline := time.Now().Add(time.Minute); end.Status == string(handover.JobInterrupted); end = pollJob(t, srv.base+loc, token, nil) {
 		if time.Now().After(deadline) {
-			t.Fatalf("serve started again but left the job interrupted: %+v", end)
+			_ = srv.cmd.Kill()
+			_ = srv.wait()
+			t.Fatalf("serve started again but left the job interrupted: %+v\nthe killed serve's log:\n%s\nthe restarted serve's log:\n%s", end, killed, srv.stderr)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
