@@ -22,10 +22,13 @@ func (db *DB) RunningJob(ctx context.Context, tenant int64) (job handover.Job, o
 	return jobs[0], true, nil
 }
 
-// Unfinished lists the interrupted jobs of every tenant, oldest first,
+// Unfinished lists the unfinished jobs of every tenant, oldest first,
 // after recording as interrupted the jobs whose process died while they
 // ran (they say "running" while nobody holds their tenant's guard): what a
-// restarted console resumes.
+// restarted console resumes. A job still running under a held guard is
+// listed too: its process may be alive (another console, a command line)
+// or just killed, its guard held until the database sees its connections
+// close; resuming it is refused as locked until then.
 func (db *DB) Unfinished(ctx context.Context) ([]handover.Job, error) {
 	var tenants []int64
 	if err := db.db.SelectContext(ctx, &tenants, db.rebind(`SELECT DISTINCT tenant_id FROM handover_jobs WHERE status = ?`),
@@ -37,7 +40,7 @@ func (db *DB) Unfinished(ctx context.Context) ([]handover.Job, error) {
 			return nil, fmt.Errorf("settle the running jobs of tenant %d: %w", t, err)
 		}
 	}
-	return db.listJobs(ctx, `j.status = ? ORDER BY j.id`, handover.JobInterrupted)
+	return db.listJobs(ctx, `j.status IN (?, ?) ORDER BY j.id`, handover.JobInterrupted, handover.JobRunning)
 }
 
 // JobMoves sums what each of the jobs moved and overwrote, per data type

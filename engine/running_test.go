@@ -9,7 +9,7 @@ import (
 
 // TestConsoleQueries: the console's reads on both backends: the running
 // job (none once its process is gone, which Unfinished records
-// interrupted), a job's moves per data type in catalog order, a page of
+// interrupted; one whose guard is still held Unfinished lists running), a job's moves per data type in catalog order, a page of
 // its pairs, and a user by email without case, refusing unknown and shared
 // emails.
 func TestConsoleQueries(t *testing.T) {
@@ -61,6 +61,16 @@ func TestConsoleQueries(t *testing.T) {
 		unfinished, err := db.Unfinished(ctx)
 		if err != nil || len(unfinished) != 1 || unfinished[0].ID != job.ID || unfinished[0].Status != handover.JobInterrupted {
 			t.Errorf("Unfinished = %+v, %v; want job %d interrupted", unfinished, err, job.ID)
+		}
+		g, err := db.LockTenant(ctx, handover.User{ID: job.Operator, TenantID: job.Tenant}, "run") // as a process just killed holds it still
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, db, `UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, job.ID)
+		unfinished, err = db.Unfinished(ctx)
+		g.Release()
+		if err != nil || len(unfinished) != 1 || unfinished[0].ID != job.ID || unfinished[0].Status != handover.JobRunning {
+			t.Errorf("Unfinished under a held guard = %+v, %v; want job %d still running", unfinished, err, job.ID)
 		}
 
 		if id, err := db.UserByEmail(ctx, "A12@X"); err != nil || id != 12 {

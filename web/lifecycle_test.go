@@ -39,6 +39,23 @@ func waitLog(t *testing.T, l *logBuffer, want string) {
 	}
 }
 
+// shutDown stops srv while its job is held between two chunks (see
+// startHeld): once srv is stopping, meanwhile runs, then the job is let go
+// and srv records it interrupted.
+func (c *console) shutDown(srv *Server, open chan struct{}, meanwhile func()) {
+	c.t.Helper()
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Shutdown(context.Background()) }()
+	for !srv.jobs.isStopping() {
+		time.Sleep(time.Millisecond)
+	}
+	meanwhile()
+	close(open)
+	if err := <-stopped; err != nil {
+		c.t.Fatalf("Shutdown: %v", err)
+	}
+}
+
 // TestWebShutdownAndResume: Shutdown refuses new jobs and stops a running
 // one once its running chunk has committed, recorded interrupted; a new
 // server resumes it as its operator, authorised afresh: a deactivated
@@ -53,18 +70,11 @@ func TestWebShutdownAndResume(t *testing.T) {
 		up := upload(t, bulkCSV(pairs))
 		before := c.rows()
 		job, open := c.startHeld(srv, a, up) // its first chunk has committed
-		stopped := make(chan error, 1)
-		go func() { stopped <- srv.Shutdown(context.Background()) }()
-		for !srv.jobs.isStopping() {
-			time.Sleep(time.Millisecond)
-		}
-		if _, err := srv.start(a, c.runFunc(a, up, unprompted{})); handover.ErrorCode(err) != handover.ErrCancelled {
-			t.Errorf("start while stopping: %v, want cancelled", err)
-		}
-		close(open)
-		if err := <-stopped; err != nil {
-			t.Fatalf("Shutdown: %v", err)
-		}
+		c.shutDown(srv, open, func() {
+			if _, err := srv.start(a, c.runFunc(a, up, unprompted{})); handover.ErrorCode(err) != handover.ErrCancelled {
+				t.Errorf("start while stopping: %v, want cancelled", err)
+			}
+		})
 		got, _, err := c.svc.Show(context.Background(), a, job.ID)
 		if err != nil || got.Status != handover.JobInterrupted || got.Done != 1 {
 			t.Fatalf("after Shutdown job %+v (%v), want interrupted with its first chunk's pair done", got, err)
@@ -98,6 +108,44 @@ func TestWebShutdownAndResume(t *testing.T) {
 		}
 		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
 			t.Fatalf("resumed job ended %+v", end)
+		}
+		c.checkRows(transferred(before, pairs))
+	})
+}
+
+// TestWebResumeWaitsForDyingHolder: a console killed mid-job leaves its
+// job recorded running, and its tenant's guard held until the database sees
+// its connections close. A console started meanwhile finds the job locked;
+// it tries again, rather than leaving the job interrupted, and finishes it
+// once the guard is free.
+func TestWebResumeWaitsForDyingHolder(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		c.db.ChunkSize = 1
+		srv, a := c.server(), c.access(c.info.TenantAdmin)
+		pairs := c.agentPairs(3)
+		up := upload(t, bulkCSV(pairs))
+		before := c.rows()
+		job, open := c.startHeld(srv, a, up)
+		c.shutDown(srv, open, func() {})
+
+		// The dead console: its guard still held, its job still running.
+		dying, err := c.db.LockTenant(context.Background(), a.Op, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.exec(`UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, job.ID)
+
+		var log logBuffer
+		again := c.server()
+		again.Log = zerolog.New(&log)
+		if err := again.ResumeInterrupted(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitLog(t, &log, "interrupted job waits for the tenant's guard")
+		dying.Release()
+		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
+			t.Fatalf("resumed job ended %+v\n%s", end, log.String())
 		}
 		c.checkRows(transferred(before, pairs))
 	})

@@ -265,9 +265,10 @@ func (t *tracker) end(out transfer.Outcome, err error) {
 
 // ResumeInterrupted resumes, in the background, the interrupted jobs of
 // every tenant (those a stop or a crash left, the console's or the command
-// line's), each as its own operator authorised afresh: a job whose
-// operator may no longer operate, or no longer sees every user of the job,
-// stays interrupted and is logged. A tenant's jobs are resumed one after
+// line's, and those still running under a held guard, whose process may
+// have just been killed: see resume), each as its own operator authorised
+// afresh: a job whose operator may no longer operate, or no longer sees
+// every user of the job, stays interrupted and is logged. A tenant's jobs are resumed one after
 // the other, oldest first. It returns once the jobs are listed.
 func (s *Server) ResumeInterrupted(ctx context.Context) error {
 	jobs, err := s.Service.Unfinished(ctx)
@@ -295,8 +296,16 @@ func (s *Server) ResumeInterrupted(ctx context.Context) error {
 	return nil
 }
 
+// resumeWait is how long a job found locked at start-up is tried again: a
+// console killed a moment ago still holds its tenant's guard until the
+// database has seen its connections close, which it may see only once the
+// statement the dead console sent has ended.
+var resumeWait = time.Minute
+
 // resume resumes one interrupted job as its operator and waits for it to
-// end; a refusal leaves it interrupted, logged.
+// end; a refusal leaves it interrupted, logged. Refused because the
+// tenant's guard is held, it is tried again every second for resumeWait,
+// until it runs or has ended elsewhere (its process was alive after all).
 func (s *Server) resume(ctx context.Context, job handover.Job) {
 	log := s.Log.With().Int64("job", job.ID).Int64("operator", job.Operator).Logger()
 	a, err := s.Service.Authorize(ctx, job.Operator)
@@ -307,15 +316,38 @@ func (s *Server) resume(ctx context.Context, job handover.Job) {
 		log.Error().Err(err).Msg("interrupted job not resumed: its operator could not be checked; it stays interrupted")
 		return
 	}
-	t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
-		return s.Service.Resume(ctx, a, job.ID, p)
-	})
-	if err != nil {
-		log.Warn().Err(err).Msg("interrupted job not resumed; it stays interrupted")
-		return
-	}
-	<-t.done
-	if t.since.IsZero() && t.err != nil { // refused before it ran (out_of_view, locked)
-		log.Warn().Err(t.err).Msg("interrupted job not resumed; it stays interrupted")
+	waiting := false
+	for deadline := time.Now().Add(resumeWait); ; {
+		t, err := s.jobs.launch(a, func(ctx context.Context, p transfer.Progress) (transfer.Outcome, error) {
+			return s.Service.Resume(ctx, a, job.ID, p)
+		})
+		if err != nil {
+			log.Warn().Err(err).Msg("interrupted job not resumed; it stays interrupted")
+			return
+		}
+		<-t.done
+		if !t.since.IsZero() || t.err == nil { // it ran: the runner logged how it ended
+			return
+		}
+		if now, _, err := s.Service.Show(ctx, a, job.ID); err == nil && now.Status != handover.JobRunning && now.Status != handover.JobInterrupted {
+			log.Info().Str("status", string(now.Status)).Msg("job ended elsewhere meanwhile; not resumed here")
+			return
+		}
+		switch {
+		case handover.ErrorCode(t.err) != handover.ErrLocked:
+			log.Warn().Err(t.err).Msg("interrupted job not resumed; it stays interrupted")
+			return
+		case time.Now().After(deadline):
+			log.Warn().Err(t.err).Msgf("job not resumed here: the tenant's guard is still held, a minute on, by the process running it; should that process have stopped, resume the job with `handover resume %d`", job.ID)
+			return
+		case !waiting:
+			log.Info().Err(t.err).Msg("interrupted job waits for the tenant's guard, perhaps still held by the stopped process it ran in; trying again every second")
+			waiting = true
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
 	}
 }
