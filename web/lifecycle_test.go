@@ -56,6 +56,19 @@ func (c *console) shutDown(srv *Server, open chan struct{}, meanwhile func()) {
 	}
 }
 
+// restarted starts a server on the console's database as serve does,
+// resuming the unfinished jobs, and returns its log.
+func (c *console) restarted() *logBuffer {
+	c.t.Helper()
+	log := &logBuffer{}
+	srv := c.server()
+	srv.Log = zerolog.New(log)
+	if err := srv.ResumeInterrupted(context.Background()); err != nil {
+		c.t.Fatal(err)
+	}
+	return log
+}
+
 // TestWebShutdownAndResume: Shutdown refuses new jobs and stops a running
 // one once its running chunk has committed, recorded interrupted; a new
 // server resumes it as its operator, authorised afresh: a deactivated
@@ -91,13 +104,8 @@ func TestWebShutdownAndResume(t *testing.T) {
 		}
 
 		c.exec(`UPDATE users SET active = ? WHERE id = ?`, false, c.info.TenantAdmin)
-		var log logBuffer
-		refused := c.server()
-		refused.Log = zerolog.New(&log)
-		if err := refused.ResumeInterrupted(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		waitLog(t, &log, "its operator may no longer operate")
+		log := c.restarted()
+		waitLog(t, log, "its operator may no longer operate")
 		if got, _, _ := c.svc.Show(context.Background(), a, job.ID); got.Status != handover.JobInterrupted {
 			t.Fatalf("a deactivated operator's job was resumed: %+v", got)
 		}
@@ -136,16 +144,39 @@ func TestWebResumeWaitsForDyingHolder(t *testing.T) {
 		}
 		c.exec(`UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, job.ID)
 
-		var log logBuffer
-		again := c.server()
-		again.Log = zerolog.New(&log)
-		if err := again.ResumeInterrupted(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		waitLog(t, &log, "interrupted job waits for the tenant's guard")
+		log := c.restarted()
+		waitLog(t, log, "interrupted job waits for the tenant's guard")
 		dying.Release()
 		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
 			t.Fatalf("resumed job ended %+v\n%s", end, log.String())
+		}
+		c.checkRows(transferred(before, pairs))
+	})
+}
+
+// TestWebResumeLeavesLiveHoldersJob: a console started while another
+// process is running a job finds that job locked and waits; once the other
+// process has finished it, the waiting console leaves it alone, logged,
+// rather than resume it again or call it interrupted.
+func TestWebResumeLeavesLiveHoldersJob(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		c := newConsole(t, backend)
+		c.db.ChunkSize = 1
+		srv, a := c.server(), c.access(c.info.TenantAdmin)
+		pairs := c.agentPairs(3)
+		up := upload(t, bulkCSV(pairs))
+		before := c.rows()
+		job, open := c.startHeld(srv, a, up) // running, its guard held
+
+		log := c.restarted()
+		waitLog(t, log, "interrupted job waits for the tenant's guard")
+		close(open)
+		waitLog(t, log, "job ended elsewhere meanwhile; not resumed here")
+		if strings.Contains(log.String(), "stays interrupted") {
+			t.Errorf("the waiting console called a finished job interrupted:\n%s", log.String())
+		}
+		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
+			t.Fatalf("job ended %+v\n%s", end, log.String())
 		}
 		c.checkRows(transferred(before, pairs))
 	})
