@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"handover"
+	"handover/transfer"
 )
 
 // logBuffer is a log sink safe to read while jobs write it.
@@ -67,6 +68,40 @@ func (c *console) restarted() *logBuffer {
 		c.t.Fatal(err)
 	}
 	return log
+}
+
+// heldRun is a run of agent pairs started on its own server and held after
+// its first chunk (see startHeld), with the data as it was before.
+type heldRun struct {
+	c      *console
+	srv    *Server
+	a      transfer.Access
+	pairs  []handover.Pair
+	before map[string][]string
+	job    handover.Job
+	open   chan struct{}
+}
+
+// heldRun starts a run of n pairs, one per chunk, as the tenant admin and
+// holds it after its first chunk.
+func (c *console) heldRun(n int) heldRun {
+	c.t.Helper()
+	c.db.ChunkSize = 1
+	h := heldRun{c: c, srv: c.server(), a: c.access(c.info.TenantAdmin), pairs: c.agentPairs(n)}
+	up := upload(c.t, bulkCSV(h.pairs))
+	h.before = c.rows()
+	h.job, h.open = c.startHeld(h.srv, h.a, up)
+	return h
+}
+
+// checkDone waits for the run's job to end and fails unless every pair is
+// done and the data is as if each had been run once.
+func (h heldRun) checkDone(log *logBuffer) {
+	h.c.t.Helper()
+	if end := h.c.waitJob(h.a, h.job.ID); end.Status != handover.JobDone || end.Done != len(h.pairs) {
+		h.c.t.Fatalf("job ended %+v\n%s", end, log.String())
+	}
+	h.c.checkRows(transferred(h.before, h.pairs))
 }
 
 // TestWebShutdownAndResume: Shutdown refuses new jobs and stops a running
@@ -129,28 +164,20 @@ func TestWebShutdownAndResume(t *testing.T) {
 func TestWebResumeWaitsForDyingHolder(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		c := newConsole(t, backend)
-		c.db.ChunkSize = 1
-		srv, a := c.server(), c.access(c.info.TenantAdmin)
-		pairs := c.agentPairs(3)
-		up := upload(t, bulkCSV(pairs))
-		before := c.rows()
-		job, open := c.startHeld(srv, a, up)
-		c.shutDown(srv, open, func() {})
+		h := c.heldRun(3)
+		c.shutDown(h.srv, h.open, func() {})
 
 		// The dead console: its guard still held, its job still running.
-		dying, err := c.db.LockTenant(context.Background(), a.Op, "run")
+		dying, err := c.db.LockTenant(context.Background(), h.a.Op, "run")
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.exec(`UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, job.ID)
+		c.exec(`UPDATE handover_jobs SET status = ? WHERE id = ?`, handover.JobRunning, h.job.ID)
 
 		log := c.restarted()
 		waitLog(t, log, "interrupted job waits for the tenant's guard")
 		dying.Release()
-		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
-			t.Fatalf("resumed job ended %+v\n%s", end, log.String())
-		}
-		c.checkRows(transferred(before, pairs))
+		h.checkDone(log)
 	})
 }
 
@@ -161,24 +188,16 @@ func TestWebResumeWaitsForDyingHolder(t *testing.T) {
 func TestWebResumeLeavesLiveHoldersJob(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		c := newConsole(t, backend)
-		c.db.ChunkSize = 1
-		srv, a := c.server(), c.access(c.info.TenantAdmin)
-		pairs := c.agentPairs(3)
-		up := upload(t, bulkCSV(pairs))
-		before := c.rows()
-		job, open := c.startHeld(srv, a, up) // running, its guard held
+		h := c.heldRun(3) // running, its guard held
 
 		log := c.restarted()
 		waitLog(t, log, "interrupted job waits for the tenant's guard")
-		close(open)
+		close(h.open)
 		waitLog(t, log, "job ended elsewhere meanwhile; not resumed here")
 		if strings.Contains(log.String(), "stays interrupted") {
 			t.Errorf("the waiting console called a finished job interrupted:\n%s", log.String())
 		}
-		if end := c.waitJob(a, job.ID); end.Status != handover.JobDone || end.Done != len(pairs) {
-			t.Fatalf("job ended %+v\n%s", end, log.String())
-		}
-		c.checkRows(transferred(before, pairs))
+		h.checkDone(log)
 	})
 }
 
