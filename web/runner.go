@@ -268,8 +268,9 @@ func (t *tracker) end(out transfer.Outcome, err error) {
 // line's, and those still running under a held guard, whose process may
 // have just been killed: see resume), each as its own operator authorised
 // afresh: a job whose operator may no longer operate, or no longer sees
-// every user of the job, stays interrupted and is logged. A tenant's jobs are resumed one after
-// the other, oldest first. It returns once the jobs are listed.
+// every user of the job, stays interrupted and is logged. A tenant's jobs
+// are resumed one after the other, oldest first. It returns once the jobs
+// are listed.
 func (s *Server) ResumeInterrupted(ctx context.Context) error {
 	jobs, err := s.Service.Unfinished(ctx)
 	if err != nil {
@@ -329,7 +330,7 @@ func (s *Server) resume(ctx context.Context, job handover.Job) {
 		if !t.since.IsZero() || t.err == nil { // it ran: the runner logged how it ended
 			return
 		}
-		if now, _, err := s.Service.Show(ctx, a, job.ID); err == nil && now.Status != handover.JobRunning && now.Status != handover.JobInterrupted {
+		if now, err := s.Service.Job(ctx, a, job.ID); err == nil && now.Status != handover.JobRunning && now.Status != handover.JobInterrupted {
 			log.Info().Str("status", string(now.Status)).Msg("job ended elsewhere meanwhile; not resumed here")
 			return
 		}
