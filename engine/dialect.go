@@ -173,26 +173,32 @@ func (postgresDialect) keyRelation(pairs, srcs, dsts, keys []int64) ([]statement
 		[]any{pq.Array(pairs), pq.Array(srcs), pq.Array(dsts), pq.Array(keys)}
 }
 
+// chunk loads the chunk's pairs into a temporary table, dropped at commit,
+// and analyses it. From an unnest of the pairs the planner knows how many
+// there are but not that each source is there once, so it hashes the whole
+// data table and probes it with the pairs; with statistics it hashes the
+// pairs and reads the table once in order, as the set-based baseline does
+// (contacts, 2,000 realistic pairs: the move took about 40 ms less of 260).
 func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
-	ids, src, dst := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
+	ids, src, dst, types := make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs)), make([]int64, len(pairs))
 	for i, p := range pairs {
-		ids[i], src[i], dst[i] = p.ID, p.From, p.To
+		ids[i], src[i], dst[i], types[i] = p.ID, p.From, p.To, p.Types.Mask()
 	}
-	with := `WITH p AS (SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS u(pair_id, src, dst))`
-	return nil, chunkSQL{with: with, args: []any{pq.Array(ids), pq.Array(src), pq.Array(dst)}}
+	setup := []statement{
+		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_chunk (pair_id BIGINT PRIMARY KEY, src BIGINT NOT NULL, dst BIGINT NOT NULL, types BIGINT NOT NULL) ON COMMIT DROP`},
+		{q: `DELETE FROM pg_temp.handover_chunk`},
+		{q: `INSERT INTO pg_temp.handover_chunk (pair_id, src, dst, types) SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]), CAST($4 AS BIGINT[]))`,
+			args: []any{pq.Array(ids), pq.Array(src), pq.Array(dst), pq.Array(types)}},
+		{q: `ANALYZE pg_temp.handover_chunk`},
+	}
+	return setup, chunkSQL{with: `WITH p AS (SELECT pair_id, src, dst FROM pg_temp.handover_chunk)`}
 }
 
-// typed writes the chunk again with only the pairs that choose the type.
-func (d postgresDialect) typed(c chunkSQL, pairs []chunkPair, i int) chunkSQL {
-	var some []chunkPair
-	for _, p := range pairs {
-		if p.Types.Has(handover.Catalog[i].Table) {
-			some = append(some, p)
-		}
-	}
-	_, tc := d.chunk(some)
-	tc.job = c.job
-	return tc
+// typed filters the chunk's table by the type's bit (a number from the
+// catalog, never from input).
+func (postgresDialect) typed(c chunkSQL, _ []chunkPair, i int) chunkSQL {
+	c.with = fmt.Sprintf(`WITH p AS (SELECT pair_id, src, dst FROM pg_temp.handover_chunk WHERE (types & %d) <> 0)`, int64(1)<<i)
+	return c
 }
 
 func (postgresDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
