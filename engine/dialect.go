@@ -168,9 +168,20 @@ func (postgresDialect) searchKey(col string) string {
 }
 func (postgresDialect) likeNoCase() string { return "ILIKE" }
 
-func (postgresDialect) keyRelation(pairs, srcs, dsts, keys []int64) ([]statement, string, []any) {
-	return nil, `SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS r(pair_id, src, dst, k)`,
-		[]any{pq.Array(pairs), pq.Array(srcs), pq.Array(dsts), pq.Array(keys)}
+// keyRelation loads the keys into a temporary table and analyses it, as
+// chunk does the pairs: the UPDATE then hashes the keys and reads the data
+// table once, instead of walking a whole owner index with the keys as a
+// filter (the planner took the join of an unnest on key and owner for one
+// row); src and dst come from the chunk's table.
+func (postgresDialect) keyRelation(pairs, _, _, keys []int64) ([]statement, string, []any) {
+	setup := []statement{
+		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_keys (pair_id BIGINT NOT NULL, k BIGINT NOT NULL) ON COMMIT DROP`},
+		{q: `DELETE FROM pg_temp.handover_keys`},
+		{q: `INSERT INTO pg_temp.handover_keys (pair_id, k) SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]))`, args: []any{pq.Array(pairs), pq.Array(keys)}},
+		{q: `ANALYZE pg_temp.handover_keys`},
+	}
+	return setup, `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM pg_temp.handover_keys k
+JOIN pg_temp.handover_chunk c ON c.pair_id = k.pair_id`, nil
 }
 
 // chunk loads the chunk's pairs into a temporary table, dropped at commit,
