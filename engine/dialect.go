@@ -42,21 +42,20 @@ type dialect interface {
 	idsIn(col string) string
 	idsArg(ids []int64) any
 	// keyRelation returns the relation (pair_id, src, dst, k) of the given
-	// columns, as a SELECT, and its arguments, and the statements to run
-	// first. pairs, srcs and dsts repeat a pair of the chunk (see chunk).
-	keyRelation(pairs, srcs, dsts, keys []int64) (setup []statement, rel string, args []any)
+	// columns, with src and dst from the chunk's table, as a SELECT, and the
+	// statements that load it first. pairs repeats a pair of the chunk (see
+	// chunk) once per key.
+	keyRelation(pairs, keys []int64) (setup []statement, rel string)
 	// searchKey returns col lowercased in byte order, as the user search
 	// indexes hold it, so that a prefix is a range of the index.
 	searchKey(col string) string
 	// likeNoCase is the LIKE operator that ignores case as searchKey folds it.
 	likeNoCase() string
-	// chunk returns the statements that make the pairs of a chunk the
-	// relation p(pair_id, src, dst), and the chunk: the WITH clause (and
-	// its arguments) that every statement of the chunk begins with.
+	// chunk returns the statements that load the pairs of a chunk into a
+	// temporary table (pair_id, src, dst, types), and the chunk: the table
+	// and the WITH clause defining p(pair_id, src, dst) from it that every
+	// statement of the chunk begins with.
 	chunk(pairs []chunkPair) (setup []statement, c chunkSQL)
-	// typed returns the chunk restricted to its pairs that hand over
-	// Catalog[i] (some pairs choose other data types).
-	typed(c chunkSQL, pairs []chunkPair, i int) chunkSQL
 	// move returns the statements that reassign every row of t whose col
 	// is a chunk source to the pair's target, journaling the moved keys per
 	// pair in handover_moves.
@@ -87,16 +86,26 @@ type chunkPair struct {
 	load     // its data types and predicted rows
 }
 
-// chunkSQL is a prepared chunk: the WITH clause defining p and its args.
+// chunkSQL is a prepared chunk: its table, and the WITH clause defining p.
 type chunkSQL struct {
-	job  int64
-	with string
-	args []any
+	job   int64
+	table string // the temporary table holding the chunk's pairs
+	with  string
+}
+
+// chunkWith is the WITH clause defining p from the chunk's table, with a
+// condition on its rows when where is not empty.
+func chunkWith(table, where string) string {
+	with := `WITH p AS (SELECT pair_id, src, dst FROM ` + table
+	if where != "" {
+		with += ` WHERE ` + where
+	}
+	return with + `)`
 }
 
 // choosing returns the chunk restricted to its pairs that hand Catalog[i]
 // over: the chunk itself when they all do, ok false when none does.
-func (c chunkSQL) choosing(d dialect, pairs []chunkPair, i int) (tc chunkSQL, ok bool) {
+func (c chunkSQL) choosing(pairs []chunkPair, i int) (tc chunkSQL, ok bool) {
 	table, n := handover.Catalog[i].Table, 0
 	for _, p := range pairs {
 		if p.Types.Has(table) {
@@ -109,11 +118,9 @@ func (c chunkSQL) choosing(d dialect, pairs []chunkPair, i int) (tc chunkSQL, ok
 	case len(pairs):
 		return c, true
 	}
-	return d.typed(c, pairs, i), true
-}
-
-func (c chunkSQL) argsWith(more ...any) []any {
-	return append(append([]any{}, c.args...), more...)
+	// The type's bit is a number from the catalog, never from input.
+	c.with = chunkWith(c.table, fmt.Sprintf(`(types & %d) <> 0`, int64(1)<<i))
+	return c, true
 }
 
 // columnList renders t's columns with an optional prefix ("t.").
@@ -173,7 +180,7 @@ func (postgresDialect) likeNoCase() string { return "ILIKE" }
 // table once, instead of walking a whole owner index with the keys as a
 // filter (the planner took the join of an unnest on key and owner for one
 // row); src and dst come from the chunk's table.
-func (postgresDialect) keyRelation(pairs, _, _, keys []int64) ([]statement, string, []any) {
+func (postgresDialect) keyRelation(pairs, keys []int64) ([]statement, string) {
 	setup := []statement{
 		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_keys (pair_id BIGINT NOT NULL, k BIGINT NOT NULL) ON COMMIT DROP`},
 		{q: `DELETE FROM pg_temp.handover_keys`},
@@ -181,7 +188,7 @@ func (postgresDialect) keyRelation(pairs, _, _, keys []int64) ([]statement, stri
 		{q: `ANALYZE pg_temp.handover_keys`},
 	}
 	return setup, `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM pg_temp.handover_keys k
-JOIN pg_temp.handover_chunk c ON c.pair_id = k.pair_id`, nil
+JOIN pg_temp.handover_chunk c ON c.pair_id = k.pair_id`
 }
 
 // chunk loads the chunk's pairs into a temporary table, dropped at commit,
@@ -202,21 +209,14 @@ func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 			args: []any{pq.Array(ids), pq.Array(src), pq.Array(dst), pq.Array(types)}},
 		{q: `ANALYZE pg_temp.handover_chunk`},
 	}
-	return setup, chunkSQL{with: `WITH p AS (SELECT pair_id, src, dst FROM pg_temp.handover_chunk)`}
-}
-
-// typed filters the chunk's table by the type's bit (a number from the
-// catalog, never from input).
-func (postgresDialect) typed(c chunkSQL, _ []chunkPair, i int) chunkSQL {
-	c.with = fmt.Sprintf(`WITH p AS (SELECT pair_id, src, dst FROM pg_temp.handover_chunk WHERE (types & %d) <> 0)`, int64(1)<<i)
-	return c
+	return setup, chunkSQL{table: "pg_temp.handover_chunk", with: chunkWith("pg_temp.handover_chunk", "")}
 }
 
 func (postgresDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
 	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
 %s SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
 		c.with, t.Table, col, col, t.Key(), postgresDialect{}.rowFingerprint(t, "t"), journalInsert)
-	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), c.argsWith(c.job, t.Table, col)}}
+	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), []any{c.job, t.Table, col}}}
 }
 
 func (postgresDialect) overwrite(c chunkSQL, t handover.DataType) []statement {
@@ -227,7 +227,7 @@ a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
 %s SELECT ?, pair_id, ?, ?, 0, count(*), NULL, NULL FROM d GROUP BY pair_id`,
 		c.with, t.Table, owner, t.Table, owner, columnList(t, "t."),
 		archiveTable(t), columnList(t, ""), columnList(t, ""), journalInsert)
-	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), c.argsWith(c.job, c.job, t.Table, overwriteMark)}}
+	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), []any{c.job, c.job, t.Table, overwriteMark}}}
 }
 
 func (d postgresDialect) moveBack(with string, t handover.DataType, col string) (string, bool) {
@@ -280,7 +280,7 @@ func (sqliteDialect) idsIn(col string) string { return col + " IN (SELECT value 
 // and looks its row up by primary key; src and dst come from the chunk's
 // table. (One JSON argument read back with json_extract cost a fifth of an
 // undo.)
-func (sqliteDialect) keyRelation(pairs, _, _, keys []int64) ([]statement, string, []any) {
+func (sqliteDialect) keyRelation(pairs, keys []int64) ([]statement, string) {
 	setup := []statement{
 		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_keys (pair_id INTEGER NOT NULL, k INTEGER NOT NULL)`},
 		{q: `DELETE FROM temp.handover_keys`},
@@ -288,7 +288,7 @@ func (sqliteDialect) keyRelation(pairs, _, _, keys []int64) ([]statement, string
 	setup = append(setup, insertValues("temp.handover_keys (pair_id, k)", len(keys), func(i int) []any { return []any{pairs[i], keys[i]} })...)
 	setup = append(setup, statement{q: `ANALYZE temp.handover_keys`})
 	return setup, `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM temp.handover_keys k
-JOIN temp.handover_chunk c ON c.pair_id = k.pair_id`, nil
+JOIN temp.handover_chunk c ON c.pair_id = k.pair_id`
 }
 
 func (sqliteDialect) searchKey(col string) string { return "lower(" + col + ")" }
@@ -347,14 +347,7 @@ func (sqliteDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 		return []any{p.ID, p.From, p.To, p.Types.Mask()}
 	})...)
 	setup = append(setup, statement{q: `ANALYZE temp.handover_chunk`})
-	return setup, chunkSQL{with: `WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk)`}
-}
-
-// typed filters the chunk's table by the type's bit (a number from the
-// catalog, never from input).
-func (sqliteDialect) typed(c chunkSQL, _ []chunkPair, i int) chunkSQL {
-	c.with = fmt.Sprintf(`WITH p AS (SELECT pair_id, src, dst FROM temp.handover_chunk WHERE (types & %d) <> 0)`, int64(1)<<i)
-	return c
+	return setup, chunkSQL{table: "temp.handover_chunk", with: chunkWith("temp.handover_chunk", "")}
 }
 
 func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
@@ -365,7 +358,7 @@ func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []stateme
 	journal := fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
 		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t"), t.Table, col)
 	update := fmt.Sprintf(`%s UPDATE %s SET %s = p.dst FROM p WHERE %s.%s = p.src`, c.with, t.Table, col, t.Table, col)
-	return []statement{{journal, c.argsWith(c.job, t.Table, col)}, {update, c.args}}
+	return []statement{{journal, []any{c.job, t.Table, col}}, {update, nil}}
 }
 
 // moveBack returns the moved rows themselves: SQLite's RETURNING cannot
@@ -380,9 +373,9 @@ func (sqliteDialect) overwrite(c chunkSQL, t handover.DataType) []statement {
 	hasSource := fmt.Sprintf(`EXISTS (SELECT 1 FROM %s s WHERE s.%s = p.src)`, t.Table, owner)
 	return []statement{
 		{fmt.Sprintf(`%s INSERT INTO %s (job_id, pair_id, %s) SELECT ?, p.pair_id, %s FROM %s t JOIN p ON t.%s = p.dst WHERE %s`,
-			c.with, archiveTable(t), columnList(t, ""), columnList(t, "t."), t.Table, owner, hasSource), c.argsWith(c.job)},
+			c.with, archiveTable(t), columnList(t, ""), columnList(t, "t."), t.Table, owner, hasSource), []any{c.job}},
 		{fmt.Sprintf(`%s %s SELECT ?, a.pair_id, ?, ?, 0, count(*), NULL, NULL FROM %s a JOIN p ON a.pair_id = p.pair_id GROUP BY a.pair_id`,
-			c.with, journalInsert, archiveTable(t)), c.argsWith(c.job, t.Table, overwriteMark)},
-		{fmt.Sprintf(`%s DELETE FROM %s WHERE %s IN (SELECT p.dst FROM p WHERE %s)`, c.with, t.Table, owner, hasSource), c.args},
+			c.with, journalInsert, archiveTable(t)), []any{c.job, t.Table, overwriteMark}},
+		{fmt.Sprintf(`%s DELETE FROM %s WHERE %s IN (SELECT p.dst FROM p WHERE %s)`, c.with, t.Table, owner, hasSource), nil},
 	}
 }

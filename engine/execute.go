@@ -133,7 +133,7 @@ func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) err
 		return fmt.Errorf("prepare chunk: %w", err)
 	}
 	for i, t := range handover.Catalog {
-		tc, ok := c.choosing(d, pairs, i)
+		tc, ok := c.choosing(pairs, i)
 		if !ok {
 			continue // no pair of the chunk hands this type over
 		}
@@ -173,7 +173,7 @@ func (x executor) markDone(ctx context.Context, tx *sqlx.Tx, c chunkSQL, pairs [
 		// Journal which sources were active, so that undo reactivates them.
 		journal := x.db.rebind(fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, 1, 0, NULL, NULL FROM p JOIN users u ON u.id = p.src WHERE u.active = ?`,
 			c.with, journalInsert))
-		if _, err := tx.ExecContext(ctx, journal, c.argsWith(x.job, deactivationType, deactivationMark, true)...); err != nil {
+		if _, err := tx.ExecContext(ctx, journal, x.job, deactivationType, deactivationMark, true); err != nil {
 			return fmt.Errorf("journal deactivation: %w", err)
 		}
 		q := `UPDATE users SET active = ? WHERE ` + d.idsIn("id")

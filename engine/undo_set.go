@@ -246,9 +246,10 @@ func editedReason(t handover.DataType, col string, e journalEntry, now ownedRows
 
 // keys is the relation e(pair_id, src, dst, k): the keys each pair of the
 // chunk journaled for t's col, appended to the chunk's WITH clause. The
-// keys come from the journal entries already read, as arguments, so the
-// plan does not depend on the journal's statistics.
-func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (string, []any, journaledKeys, error) {
+// keys come from the journal entries already read, loaded by the dialect
+// (see keyRelation), so the plan does not depend on the journal's
+// statistics.
+func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (string, journaledKeys, error) {
 	var k journaledKeys
 	for orig, es := range u.entries {
 		e, ok := entryOf(es, t.Table, col)
@@ -257,22 +258,22 @@ func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (
 		}
 		ids, err := parseIDs(*e.IDs)
 		if err != nil {
-			return "", nil, k, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
+			return "", k, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
 		}
 		p := u.byOrig[orig]
 		for _, id := range ids {
-			k.pairs, k.srcs, k.dsts, k.keys = append(k.pairs, orig), append(k.srcs, p.From), append(k.dsts, p.To), append(k.keys, id)
+			k.pairs, k.srcs, k.keys = append(k.pairs, orig), append(k.srcs, p.From), append(k.keys, id)
 		}
 	}
-	setup, rel, args := u.db.dialect.keyRelation(k.pairs, k.srcs, k.dsts, k.keys)
+	setup, rel := u.db.dialect.keyRelation(k.pairs, k.keys)
 	if err := run(ctx, u.tx, setup); err != nil {
-		return "", nil, k, fmt.Errorf("load the journaled keys of %s.%s: %w", t.Table, col, err)
+		return "", k, fmt.Errorf("load the journaled keys of %s.%s: %w", t.Table, col, err)
 	}
-	return u.c.with + ", e AS (" + rel + ")", u.c.argsWith(args...), k, nil
+	return u.c.with + ", e AS (" + rel + ")", k, nil
 }
 
 // journaledKeys are the rows of e, column by column.
-type journaledKeys struct{ pairs, srcs, dsts, keys []int64 }
+type journaledKeys struct{ pairs, srcs, keys []int64 }
 
 // parseIDs reads the keys of a journal entry as either database writes
 // them: "{1,2}" (PostgreSQL) or "[1,2]" (SQLite).
@@ -319,7 +320,7 @@ FROM p WHERE %s`, u.c.with, t.Table, owner, t.Table, owner, u.db.dialect.idsIn("
 		AtDst int64 `db:"at_dst"`
 		AtSrc int64 `db:"at_src"`
 	}
-	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), u.c.argsWith(u.db.dialect.idsArg(ids))...); err != nil {
+	if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), u.db.dialect.idsArg(ids)); err != nil {
 		return fmt.Errorf("check overwritten %s: %w", t.Table, err)
 	}
 	for _, r := range rows {
@@ -448,7 +449,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	if want == 0 {
 		return nil, nil
 	}
-	with, args, k, err := u.keys(ctx, t, col)
+	with, k, err := u.keys(ctx, t, col)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +457,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	found := map[int64]ownedRows{}
 	if !perKey {
 		var rows []ownedRows
-		if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q), args...); err != nil {
+		if err := u.tx.SelectContext(ctx, &rows, u.tx.Rebind(q)); err != nil {
 			return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
 		}
 		for _, r := range rows {
@@ -475,7 +476,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 			pairOf[k.keys[i]] = orig
 		}
 	}
-	rows, err := u.tx.QueryContext(ctx, u.tx.Rebind(q), args...)
+	rows, err := u.tx.QueryContext(ctx, u.tx.Rebind(q))
 	if err != nil {
 		return nil, fmt.Errorf("move %s.%s back: %w", t.Table, col, err)
 	}
