@@ -2,9 +2,7 @@ package engine
 
 import (
 	"database/sql/driver"
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -25,41 +23,70 @@ import (
 
 func init() {
 	// SQLite has no hash function; the driver calls this one per row.
-	sqlite.MustRegisterDeterministicScalarFunction("handover_row_hash", -1, rowHash)
+	// rowHash keeps no argument past its return, so the driver may pass
+	// text and blobs as views of SQLite's memory instead of copies
+	// (VolatileArgs).
+	sqlite.MustRegisterFunction("handover_row_hash", &sqlite.FunctionImpl{
+		NArgs: -1, Deterministic: true, Scalar: rowHash, VolatileArgs: true,
+	})
 }
 
 // rowHash hashes its arguments, each tagged with its type, with FNV-1a and
-// returns the low 32 bits, so that sums of millions of rows fit in 64.
+// returns the low 32 bits, so that sums of millions of rows fit in 64. The
+// journal keeps these sums, so the encoding must never change: a tag byte,
+// then the value (integers and floats as 8 bytes little-endian; text and
+// blobs as their 8-byte length and bytes).
 func rowHash(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	h := fnv.New64a()
-	var buf [9]byte
+	h := fnv1a(fnvOffset)
 	for _, a := range args {
 		switch v := a.(type) {
 		case nil:
-			h.Write([]byte{0})
+			h = h.byte(0)
 		case int64:
-			buf[0] = 1
-			binary.LittleEndian.PutUint64(buf[1:], uint64(v))
-			h.Write(buf[:])
+			h = h.byte(1).uint64(uint64(v))
 		case float64:
-			buf[0] = 2
-			binary.LittleEndian.PutUint64(buf[1:], math.Float64bits(v))
-			h.Write(buf[:])
+			h = h.byte(2).uint64(math.Float64bits(v))
 		case string:
-			buf[0] = 3
-			binary.LittleEndian.PutUint64(buf[1:], uint64(len(v)))
-			h.Write(buf[:])
-			h.Write([]byte(v))
+			h = h.byte(3).uint64(uint64(len(v))).string(v)
 		case []byte:
-			buf[0] = 4
-			binary.LittleEndian.PutUint64(buf[1:], uint64(len(v)))
-			h.Write(buf[:])
-			h.Write(v)
+			h = h.byte(4).uint64(uint64(len(v))).bytes(v)
 		default:
-			fmt.Fprintf(h, "\x05%T:%v;", v, v)
+			h = h.string(fmt.Sprintf("\x05%T:%v;", v, v))
 		}
 	}
-	return int64(h.Sum64() & math.MaxUint32), nil
+	return int64(uint64(h) & math.MaxUint32), nil
+}
+
+// fnv1a is a 64-bit FNV-1a hash state, as hash/fnv's New64a computes it,
+// without its allocation and interface calls per row.
+type fnv1a uint64
+
+const (
+	fnvOffset fnv1a = 14695981039346656037
+	fnvPrime  fnv1a = 1099511628211
+)
+
+func (h fnv1a) byte(b byte) fnv1a { return (h ^ fnv1a(b)) * fnvPrime }
+
+func (h fnv1a) uint64(v uint64) fnv1a {
+	for range 8 {
+		h, v = h.byte(byte(v)), v>>8
+	}
+	return h
+}
+
+func (h fnv1a) string(s string) fnv1a {
+	for i := 0; i < len(s); i++ {
+		h = h.byte(s[i])
+	}
+	return h
+}
+
+func (h fnv1a) bytes(b []byte) fnv1a {
+	for _, c := range b {
+		h = h.byte(c)
+	}
+	return h
 }
 
 // fingerprinted lists the columns of t, as alias, that a row's fingerprint
