@@ -103,6 +103,13 @@ func chunkWith(table, where string) string {
 	return with + `)`
 }
 
+// keysWithChunk is the relation (pair_id, src, dst, k) joining the keys
+// keyRelation loaded to the chunk's pairs, both tables in schema.
+func keysWithChunk(schema string) string {
+	return `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM ` + schema + `.handover_keys k
+JOIN ` + schema + `.handover_chunk c ON c.pair_id = k.pair_id`
+}
+
 // choosing returns the chunk restricted to its pairs that hand Catalog[i]
 // over: the chunk itself when they all do, ok false when none does.
 func (c chunkSQL) choosing(pairs []chunkPair, i int) (tc chunkSQL, ok bool) {
@@ -187,8 +194,7 @@ func (postgresDialect) keyRelation(pairs, keys []int64) ([]statement, string) {
 		{q: `INSERT INTO pg_temp.handover_keys (pair_id, k) SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]))`, args: []any{pq.Array(pairs), pq.Array(keys)}},
 		{q: `ANALYZE pg_temp.handover_keys`},
 	}
-	return setup, `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM pg_temp.handover_keys k
-JOIN pg_temp.handover_chunk c ON c.pair_id = k.pair_id`
+	return setup, keysWithChunk("pg_temp")
 }
 
 // chunk loads the chunk's pairs into a temporary table, dropped at commit,
@@ -287,8 +293,7 @@ func (sqliteDialect) keyRelation(pairs, keys []int64) ([]statement, string) {
 	}
 	setup = append(setup, insertValues("temp.handover_keys (pair_id, k)", len(keys), func(i int) []any { return []any{pairs[i], keys[i]} })...)
 	setup = append(setup, statement{q: `ANALYZE temp.handover_keys`})
-	return setup, `SELECT k.pair_id AS pair_id, c.src AS src, c.dst AS dst, k.k AS k FROM temp.handover_keys k
-JOIN temp.handover_chunk c ON c.pair_id = k.pair_id`
+	return setup, keysWithChunk("temp")
 }
 
 func (sqliteDialect) searchKey(col string) string { return "lower(" + col + ")" }

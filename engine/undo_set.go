@@ -260,9 +260,8 @@ func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (
 		if err != nil {
 			return "", k, fmt.Errorf("journal of pair %d, %s.%s: %w", orig, t.Table, col, err)
 		}
-		p := u.byOrig[orig]
 		for _, id := range ids {
-			k.pairs, k.srcs, k.keys = append(k.pairs, orig), append(k.srcs, p.From), append(k.keys, id)
+			k.pairs, k.keys = append(k.pairs, orig), append(k.keys, id)
 		}
 	}
 	setup, rel := u.db.dialect.keyRelation(k.pairs, k.keys)
@@ -273,7 +272,7 @@ func (u *setUndoer) keys(ctx context.Context, t handover.DataType, col string) (
 }
 
 // journaledKeys are the rows of e, column by column.
-type journaledKeys struct{ pairs, srcs, keys []int64 }
+type journaledKeys struct{ pairs, keys []int64 }
 
 // parseIDs reads the keys of a journal entry as either database writes
 // them: "{1,2}" (PostgreSQL) or "[1,2]" (SQLite).
@@ -471,7 +470,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	pairOf := make(map[int64]int64, len(k.keys))
 	for i, orig := range k.pairs {
 		if t.Key() == col {
-			pairOf[k.srcs[i]] = orig
+			pairOf[u.byOrig[orig].From] = orig
 		} else {
 			pairOf[k.keys[i]] = orig
 		}
