@@ -186,11 +186,14 @@ func (postgresDialect) likeNoCase() string { return "ILIKE" }
 // chunk does the pairs: the UPDATE then hashes the keys and reads the data
 // table once, instead of walking a whole owner index with the keys as a
 // filter (the planner took the join of an unnest on key and owner for one
-// row); src and dst come from the chunk's table.
+// row); src and dst come from the chunk's table. Each data type's keys
+// replace the last one's with TRUNCATE, which empties a table created in the
+// same transaction in place: for the undo of 2,000 realistic pairs, 15 loads,
+// 6 ms against 27 ms with DELETE.
 func (postgresDialect) keyRelation(pairs, keys []int64) ([]statement, string) {
 	setup := []statement{
 		{q: `CREATE TEMP TABLE IF NOT EXISTS handover_keys (pair_id BIGINT NOT NULL, k BIGINT NOT NULL) ON COMMIT DROP`},
-		{q: `DELETE FROM pg_temp.handover_keys`},
+		{q: `TRUNCATE pg_temp.handover_keys`},
 		{q: `INSERT INTO pg_temp.handover_keys (pair_id, k) SELECT * FROM unnest(CAST($1 AS BIGINT[]), CAST($2 AS BIGINT[]))`, args: []any{pq.Array(pairs), pq.Array(keys)}},
 		{q: `ANALYZE pg_temp.handover_keys`},
 	}
