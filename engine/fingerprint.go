@@ -47,11 +47,11 @@ func rowHash(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 		case float64:
 			h = h.byte(2).uint64(math.Float64bits(v))
 		case string:
-			h = h.byte(3).uint64(uint64(len(v))).string(v)
+			h = fnvWrite(h.byte(3).uint64(uint64(len(v))), v)
 		case []byte:
-			h = h.byte(4).uint64(uint64(len(v))).bytes(v)
+			h = fnvWrite(h.byte(4).uint64(uint64(len(v))), v)
 		default:
-			h = h.string(fmt.Sprintf("\x05%T:%v;", v, v))
+			h = fnvWrite(h, fmt.Sprintf("\x05%T:%v;", v, v))
 		}
 	}
 	return int64(uint64(h) & math.MaxUint32), nil
@@ -75,16 +75,10 @@ func (h fnv1a) uint64(v uint64) fnv1a {
 	return h
 }
 
-func (h fnv1a) string(s string) fnv1a {
+// fnvWrite adds text or a blob to h, byte by byte.
+func fnvWrite[T string | []byte](h fnv1a, s T) fnv1a {
 	for i := 0; i < len(s); i++ {
 		h = h.byte(s[i])
-	}
-	return h
-}
-
-func (h fnv1a) bytes(b []byte) fnv1a {
-	for _, c := range b {
-		h = h.byte(c)
 	}
 	return h
 }
