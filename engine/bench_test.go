@@ -123,7 +123,7 @@ func benchPlan(b *testing.B, db *DB, info sample.Info, pairs []handover.Pair) *h
 }
 
 // BenchmarkHandoverW runs W with the engine (ledger, journal, chunks) and
-// with the set-based baseline, plain and journaled, on identical copies,
+// with the set-based baseline, plain, journaled and guarded, on identical copies,
 // checks they end identical, and reports the times, ratios, rows moved per second and
 // peak memory of the engine's run. With -benchtime Nx it reports the best
 // of N for each side, which shields the ratio from other load.
@@ -147,9 +147,12 @@ type handoverRun struct {
 	engine, baseline       time.Duration
 	engineCPU, baselineCPU float64
 	// journaled and journaledCPU are the baseline that also keeps what an
-	// undo needs (see baselineSQL).
+	// undo needs; guarded and guardedCPU the one that also keeps what the
+	// engine's guarantees need (see baselineSQL).
 	journaled    time.Duration
 	journaledCPU float64
+	guarded      time.Duration
+	guardedCPU   float64
 	// undo and undoCPU are the undo of the engine's run, on its copy.
 	undo               time.Duration
 	undoCPU            float64
@@ -165,6 +168,7 @@ func (r handoverRun) keepBest(n handoverRun) handoverRun {
 	r.engine, r.baseline = min(r.engine, n.engine), min(r.baseline, n.baseline)
 	r.engineCPU, r.baselineCPU = min(r.engineCPU, n.engineCPU), min(r.baselineCPU, n.baselineCPU)
 	r.journaled, r.journaledCPU = min(r.journaled, n.journaled), min(r.journaledCPU, n.journaledCPU)
+	r.guarded, r.guardedCPU = min(r.guarded, n.guarded), min(r.guardedCPU, n.guardedCPU)
 	r.undo, r.undoCPU = min(r.undo, n.undo), min(r.undoCPU, n.undoCPU)
 	r.heapMB, r.rssMB = max(r.heapMB, n.heapMB), max(r.rssMB, n.rssMB)
 	return r
@@ -180,6 +184,12 @@ func (r handoverRun) report(b *testing.B) {
 	b.ReportMetric(r.journaled.Seconds(), "journaled-s")
 	b.ReportMetric(r.engine.Seconds()/r.journaled.Seconds(), "ratio-journaled")
 	b.ReportMetric(r.engineCPU/r.journaledCPU, "cpu-ratio-journaled")
+	b.ReportMetric(r.guarded.Seconds(), "guarded-s")
+	b.ReportMetric(r.engine.Seconds()/r.guarded.Seconds(), "ratio-guarded")
+	b.ReportMetric(r.engineCPU/r.guardedCPU, "cpu-ratio-guarded")
+	// What the guarantees cost when written by hand: the floor of ratio.
+	b.ReportMetric(r.guarded.Seconds()/r.baseline.Seconds(), "guarded/baseline")
+	b.ReportMetric(r.guardedCPU/r.baselineCPU, "guarded/baseline-cpu")
 	b.ReportMetric(r.undo.Seconds(), "undo-s")
 	b.ReportMetric(r.undo.Seconds()/r.engine.Seconds(), "undo/run")
 	b.ReportMetric(r.undoCPU/r.engineCPU, "undo/run-cpu")
@@ -200,6 +210,7 @@ func benchHandoverOnce(b *testing.B, w benchW, pairs []handover.Pair) handoverRu
 	engineDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	baseDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	journaledDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
+	guardedDB := mustOpen(b, MustCopyDB(b, w.backend, w.dsn))
 	plan := benchPlan(b, engineDB, w.info, pairs)
 	if err := engineDB.Predict(context.Background(), plan); err != nil {
 		b.Fatal(err)
@@ -217,14 +228,19 @@ func benchHandoverOnce(b *testing.B, w benchW, pairs []handover.Pair) handoverRu
 	r.heapMB, r.rssMB = mem()
 	settle(b, w.backend)
 	cpu = cpuSeconds(b, baseDB)
-	r.baseline = mustRunBaseline(b, baseDB, pairs, false)
+	r.baseline = mustRunBaseline(b, baseDB, pairs, plainBaseline)
 	r.baselineCPU = cpuSeconds(b, baseDB) - cpu
 	mustMatch(b, engineDB, baseDB)
 	settle(b, w.backend)
 	cpu = cpuSeconds(b, journaledDB)
-	r.journaled = mustRunBaseline(b, journaledDB, pairs, true)
+	r.journaled = mustRunBaseline(b, journaledDB, pairs, journaledBaseline)
 	r.journaledCPU = cpuSeconds(b, journaledDB) - cpu
 	mustMatch(b, engineDB, journaledDB)
+	settle(b, w.backend)
+	cpu = cpuSeconds(b, guardedDB)
+	r.guarded = mustRunBaseline(b, guardedDB, pairs, guardedBaseline)
+	r.guardedCPU = cpuSeconds(b, guardedDB) - cpu
+	mustMatch(b, engineDB, guardedDB)
 	if rows, over := predicted(plan); rows != r.moved || over != r.overwritten {
 		b.Errorf("preview predicted %d rows moved and %d overwritten; the run moved %d and overwrote %d", rows, over, r.moved, r.overwritten)
 	}
@@ -320,8 +336,8 @@ func mustUndoEngine(b *testing.B, db *DB, op handover.User, job handover.Job) ti
 // load the pairs into a table, then per data type delete the targets' rows
 // of overwrite types where the source has some, and move every owner
 // column with one UPDATE joined to the pairs. No ledger; a journal only
-// when journaled (see baselineSQL).
-func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, journaled bool) time.Duration {
+// as kind asks (see baselineSQL).
+func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, kind baselineKind) time.Duration {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
@@ -330,7 +346,7 @@ func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, journaled bool
 		b.Fatal(err)
 	}
 	defer tx.Rollback()
-	for _, q := range baselineSQL(db.Dialect(), pairs, journaled) {
+	for _, q := range baselineSQL(db, pairs, kind) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			b.Fatalf("baseline: %s: %v", q[:min(len(q), 120)], err)
 		}
@@ -341,13 +357,32 @@ func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, journaled bool
 	return time.Since(start)
 }
 
-// baselineSQL returns the baseline's statements. Journaled, it also keeps
-// what an undo needs, as a DBA would by hand: a copy of every row it
-// deletes, and each moved row's key and former owner, in plain tables
-// written before the rows change. That is the engine's journal without its
-// per-pair grouping, fingerprints or ledger, so the engine's time against
-// it is what the engine adds over the cost of being undoable.
-func baselineSQL(backend string, pairs []handover.Pair, journaled bool) []string {
+// baselineKind is what a hand-written baseline keeps besides the moves.
+type baselineKind int
+
+const (
+	// plainBaseline keeps nothing: the moves alone.
+	plainBaseline baselineKind = iota
+	// journaledBaseline keeps what an undo needs, as a DBA would by hand: a
+	// copy of every row it deletes, and each moved row's key and former
+	// owner, in plain tables written before the rows change. That is the
+	// engine's journal without its per-pair grouping, fingerprints or
+	// ledger, so the engine's time against it is what the engine adds over
+	// the cost of being undoable.
+	journaledBaseline
+	// guardedBaseline also keeps what the engine's guarantees need: each
+	// moved row's fingerprint as the engine hashes it (so that an undo can
+	// refuse an edited row), and a ledger row per pair recorded done in the
+	// same transaction. Still flat and by hand: no per-pair grouping,
+	// chunks, guard or statuses read back. Its time over the plain
+	// baseline's is the floor of the engine's ratio.
+	guardedBaseline
+)
+
+// baselineSQL returns the statements of the baseline of kind on db's
+// backend (see baselineKind).
+func baselineSQL(db *DB, pairs []handover.Pair, kind baselineKind) []string {
+	backend, journaled := db.Dialect(), kind != plainBaseline
 	create := `CREATE TEMP TABLE bench_pairs (src INTEGER PRIMARY KEY, dst INTEGER NOT NULL UNIQUE)`
 	if backend == "postgres" {
 		create = `CREATE TEMP TABLE bench_pairs (src BIGINT PRIMARY KEY, dst BIGINT NOT NULL UNIQUE) ON COMMIT DROP`
@@ -357,8 +392,13 @@ func baselineSQL(backend string, pairs []handover.Pair, journaled bool) []string
 		values[i] = fmt.Sprintf("(%d, %d)", p.From, p.To)
 	}
 	qs := []string{create, `INSERT INTO bench_pairs (src, dst) VALUES ` + strings.Join(values, ", "), `ANALYZE bench_pairs`}
-	if journaled {
+	journal, fingerprint := `bench_journal (data_type, owner_column, k, owner)`, ""
+	switch kind {
+	case journaledBaseline:
 		qs = append(qs, `CREATE TABLE bench_journal (data_type TEXT NOT NULL, owner_column TEXT NOT NULL, k BIGINT NOT NULL, owner BIGINT NOT NULL)`)
+	case guardedBaseline:
+		qs = append(qs, `CREATE TABLE bench_journal (data_type TEXT NOT NULL, owner_column TEXT NOT NULL, k BIGINT NOT NULL, owner BIGINT NOT NULL, h BIGINT NOT NULL)`)
+		journal = `bench_journal (data_type, owner_column, k, owner, h)`
 	}
 	for _, t := range handover.Catalog {
 		if t.Mode == handover.Overwrite {
@@ -372,11 +412,18 @@ func baselineSQL(backend string, pairs []handover.Pair, journaled bool) []string
 		}
 		for _, col := range t.Owners {
 			if journaled {
-				qs = append(qs, fmt.Sprintf(`INSERT INTO bench_journal (data_type, owner_column, k, owner) SELECT '%s', '%s', t.%s, t.%s FROM %s t JOIN bench_pairs p ON t.%s = p.src`,
-					t.Table, col, t.Key(), col, t.Table, col))
+				if kind == guardedBaseline {
+					fingerprint = ", " + db.RowFingerprint(t, "t")
+				}
+				qs = append(qs, fmt.Sprintf(`INSERT INTO %s SELECT '%s', '%s', t.%s, t.%s%s FROM %s t JOIN bench_pairs p ON t.%s = p.src`,
+					journal, t.Table, col, t.Key(), col, fingerprint, t.Table, col))
 			}
 			qs = append(qs, fmt.Sprintf(`UPDATE %s SET %s = p.dst FROM bench_pairs p WHERE %s.%s = p.src`, t.Table, col, t.Table, col))
 		}
+	}
+	if kind == guardedBaseline {
+		qs = append(qs, `CREATE TABLE bench_ledger (src BIGINT NOT NULL, dst BIGINT NOT NULL, status TEXT NOT NULL)`,
+			`INSERT INTO bench_ledger (src, dst, status) SELECT src, dst, 'done' FROM bench_pairs`)
 	}
 	if backend != "postgres" {
 		qs = append(qs, `DROP TABLE temp.bench_pairs`)
@@ -523,7 +570,7 @@ func benchNaiveOnce(b *testing.B, w benchW) {
 	naive := time.Since(start)
 	b.StopTimer()
 	settle(b, w.backend)
-	base := mustRunBaseline(b, baseDB, pairs, false)
+	base := mustRunBaseline(b, baseDB, pairs, plainBaseline)
 	mustMatch(b, naiveDB, baseDB)
 	b.ReportMetric(naive.Seconds(), "naive-s")
 	b.ReportMetric(base.Seconds(), "baseline-s")

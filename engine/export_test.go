@@ -35,6 +35,12 @@ func Chunks(tb testing.TB, db *DB, job handover.Job) int {
 	return len(db.chunkEnds(len(pending), func(i int) load { return pending[i].load }))
 }
 
+// RowFingerprint is the SQL expression with which the journal hashes a row
+// of t, named alias, on db's backend.
+func (db *DB) RowFingerprint(t handover.DataType, alias string) string {
+	return db.dialect.rowFingerprint(t, alias)
+}
+
 // WithTx runs fn in a transaction as the engine's own statements run.
 func (db *DB) WithTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return db.withTx(ctx, fn)
