@@ -335,8 +335,8 @@ func mustUndoEngine(b *testing.B, db *DB, op handover.User, job handover.Job) ti
 // mustRunBaseline is the best a DBA could do by hand: in one transaction,
 // load the pairs into a table, then per data type delete the targets' rows
 // of overwrite types where the source has some, and move every owner
-// column with one UPDATE joined to the pairs. No ledger; a journal only
-// as kind asks (see baselineSQL).
+// column with one UPDATE joined to the pairs. A journal and a ledger only
+// as kind asks (see baselineKind).
 func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, kind baselineKind) time.Duration {
 	b.Helper()
 	ctx := context.Background()
