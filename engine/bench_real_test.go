@@ -4,8 +4,9 @@ package engine_test
 // tenant, as `handover demo --data-only --users 25000` builds it (every user
 // owning about 30 rows, none heavy), handing 200, 2,000 and 10,000 random
 // active agents' data to as many others: engine against the set-based
-// baseline, the journaled and the guarded baselines (see baselineKind) on identical copies
-// in the same run, then the undo of the engine's job. Best of three on both backends:
+// baseline, plain, journaled and guarded (see baselineKind), on identical
+// copies in the same run, then the undo of the engine's job. Best of three on
+// both backends:
 //
 //	HANDOVER_TEST_PG=postgres://postgres@127.0.0.1:5432/test?sslmode=disable \
 //	go test ./engine -run '^$' -bench HandoverRealistic -benchtime 3x -timeout 120m

@@ -148,7 +148,7 @@ type handoverRun struct {
 	engineCPU, baselineCPU float64
 	// journaled and journaledCPU are the baseline that also keeps what an
 	// undo needs; guarded and guardedCPU the one that also keeps what the
-	// engine's guarantees need (see baselineSQL).
+	// engine's guarantees need (see baselineKind).
 	journaled    time.Duration
 	journaledCPU float64
 	guarded      time.Duration
