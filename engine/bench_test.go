@@ -340,13 +340,14 @@ func mustUndoEngine(b *testing.B, db *DB, op handover.User, job handover.Job) ti
 func mustRunBaseline(b *testing.B, db *DB, pairs []handover.Pair, kind baselineKind) time.Duration {
 	b.Helper()
 	ctx := context.Background()
+	qs := baselineSQL(b, db, pairs, kind)
 	start := time.Now()
 	tx, err := db.SQL().BeginTxx(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tx.Rollback()
-	for _, q := range baselineSQL(db, pairs, kind) {
+	for _, q := range qs {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			b.Fatalf("baseline: %s: %v", q[:min(len(q), 120)], err)
 		}
@@ -381,7 +382,7 @@ const (
 
 // baselineSQL returns the statements of the baseline of kind on db's
 // backend (see baselineKind).
-func baselineSQL(db *DB, pairs []handover.Pair, kind baselineKind) []string {
+func baselineSQL(tb testing.TB, db *DB, pairs []handover.Pair, kind baselineKind) []string {
 	backend, journaled := db.Dialect(), kind != plainBaseline
 	create := `CREATE TEMP TABLE bench_pairs (src INTEGER PRIMARY KEY, dst INTEGER NOT NULL UNIQUE)`
 	if backend == "postgres" {
@@ -413,7 +414,7 @@ func baselineSQL(db *DB, pairs []handover.Pair, kind baselineKind) []string {
 		for _, col := range t.Owners {
 			if journaled {
 				if kind == guardedBaseline {
-					fingerprint = ", " + db.RowFingerprint(t, "t")
+					fingerprint = ", " + db.RowFingerprint(tb, t, "t")
 				}
 				qs = append(qs, fmt.Sprintf(`INSERT INTO %s SELECT '%s', '%s', t.%s, t.%s%s FROM %s t JOIN bench_pairs p ON t.%s = p.src`,
 					journal, t.Table, col, t.Key(), col, fingerprint, t.Table, col))

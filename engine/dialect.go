@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -30,8 +31,12 @@ type dialect interface {
 	// taking it.
 	guardHeld(ctx context.Context, db *DB, tenant int64) (bool, error)
 	// rowFingerprint returns the SQL expression hashing one row of t, as
-	// alias, to a 32-bit integer, for undo to tell an edited row.
-	rowFingerprint(t handover.DataType, alias string) string
+	// alias, to a 32-bit integer with the hash of kind, for undo to tell an
+	// edited row.
+	rowFingerprint(t handover.DataType, alias string, kind fingerprintKind) string
+	// fingerprintKind returns the kind of fingerprint a new job journals:
+	// the cheapest the database computes for every data type's columns.
+	fingerprintKind(ctx context.Context, db sqlx.ExecerContext) (fingerprintKind, error)
 	// bulkCopy reports whether bulk loads (Load) use COPY rather than
 	// batched INSERTs.
 	bulkCopy() bool
@@ -67,9 +72,10 @@ type dialect interface {
 	// moveBack returns the statement that gives each row of e(pair_id,
 	// src, dst, k) (defined by with) that dst still owns in t's col back to
 	// src. It returns per pair the rows moved (pair_id, n) and the sum of
-	// their fingerprints (fp), or, when perKey, each moved row's key (its
-	// new owner when the key is col) and fingerprint, for the caller to add.
-	moveBack(with string, t handover.DataType, col string) (q string, perKey bool)
+	// their fingerprints of kind (fp), or, when perKey, each moved row's key
+	// (its new owner when the key is col) and fingerprint, for the caller to
+	// add.
+	moveBack(with string, t handover.DataType, col string, kind fingerprintKind) (q string, perKey bool)
 }
 
 // statement is one SQL statement with its arguments, as a dialect writes
@@ -89,7 +95,8 @@ type chunkPair struct {
 // chunkSQL is a prepared chunk: its table, and the WITH clause defining p.
 type chunkSQL struct {
 	job   int64
-	table string // the temporary table holding the chunk's pairs
+	fp    fingerprintKind // what the job's journal fingerprints rows with
+	table string          // the temporary table holding the chunk's pairs
 	with  string
 }
 
@@ -224,7 +231,7 @@ func (postgresDialect) chunk(pairs []chunkPair) ([]statement, chunkSQL) {
 func (postgresDialect) move(c chunkSQL, t handover.DataType, col string) []statement {
 	q := fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = p.dst FROM p WHERE t.%s = p.src RETURNING p.pair_id, t.%s AS k, %s AS h)
 %s SELECT ?, pair_id, ?, ?, count(*), 0, array_agg(k ORDER BY k), CAST(sum(h) AS BIGINT) FROM m GROUP BY pair_id`,
-		c.with, t.Table, col, col, t.Key(), postgresDialect{}.rowFingerprint(t, "t"), journalInsert)
+		c.with, t.Table, col, col, t.Key(), postgresDialect{}.rowFingerprint(t, "t", c.fp), journalInsert)
 	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), []any{c.job, t.Table, col}}}
 }
 
@@ -239,27 +246,58 @@ a AS (INSERT INTO %s (job_id, pair_id, %s) SELECT ?, pair_id, %s FROM d)
 	return []statement{{sqlx.Rebind(sqlx.DOLLAR, q), []any{c.job, c.job, t.Table, overwriteMark}}}
 }
 
-func (d postgresDialect) moveBack(with string, t handover.DataType, col string) (string, bool) {
+func (d postgresDialect) moveBack(with string, t handover.DataType, col string, kind fingerprintKind) (string, bool) {
 	return fmt.Sprintf(`%s, m AS (UPDATE %s t SET %s = e.src FROM e WHERE t.%s = e.k AND t.%s = e.dst RETURNING e.pair_id, %s AS h)
 SELECT pair_id, count(*) AS n, CAST(COALESCE(sum(h), 0) AS BIGINT) AS fp FROM m GROUP BY pair_id`,
-		with, t.Table, col, t.Key(), col, d.rowFingerprint(t, "t")), false
+		with, t.Table, col, t.Key(), col, d.rowFingerprint(t, "t", kind)), false
 }
 
-// rowFingerprint hashes the row's text form with hashtext, PostgreSQL's
-// fast internal text hash (32 bits), so transactions fix TimeZone and
-// DateStyle (see txSetup); a major PostgreSQL upgrade between a run and
-// its undo may change hashtext and make undo refuse pairs as edited (never
-// the reverse).
-func (postgresDialect) rowFingerprint(t handover.DataType, alias string) string {
+// rowFingerprint hashes the row with hash_record, which hashes each column
+// with its type's hash function (those hash partitioning relies on), or,
+// for jobs of the older kind, the row's text form with hashtext, which is
+// why transactions fix TimeZone and DateStyle (see txSetup). Both give 32
+// bits. A major PostgreSQL upgrade between a run and its undo that changed
+// a hash would make undo refuse pairs as edited (never the reverse).
+func (postgresDialect) rowFingerprint(t handover.DataType, alias string, kind fingerprintKind) string {
+	if kind == fingerprintRecord {
+		return "hash_record(ROW(" + fingerprinted(t, alias) + "))"
+	}
 	return "hashtext(CAST(ROW(" + fingerprinted(t, alias) + ") AS TEXT))"
+}
+
+// fingerprintKind is fingerprintRecord unless the server has no
+// hash_record (before PostgreSQL 14) or a column the fingerprint covers
+// has a type without a hash function (json, say, in a schema that differs
+// from the bundled one). The probe hashes a row of NULLs of each data type's
+// columns, which looks up every column type's hash function and reads no
+// data.
+func (postgresDialect) fingerprintKind(ctx context.Context, db sqlx.ExecerContext) (fingerprintKind, error) {
+	probes := make([]string, len(handover.Catalog))
+	for i, t := range handover.Catalog {
+		probes[i] = fmt.Sprintf(`SELECT %s FROM %s t RIGHT JOIN (SELECT 1) one ON false`,
+			postgresDialect{}.rowFingerprint(t, "t", fingerprintRecord), t.Table)
+	}
+	_, err := db.ExecContext(ctx, strings.Join(probes, " UNION ALL "))
+	var pe *pq.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code == "42883": // undefined_function
+		return fingerprintText, nil
+	case err != nil:
+		return 0, fmt.Errorf("check the row fingerprint: %w", err)
+	}
+	return fingerprintRecord, nil
 }
 
 type sqliteDialect struct{}
 
 // rowFingerprint calls handover_row_hash, the function the tool registers
-// with SQLite (see fingerprint.go).
-func (sqliteDialect) rowFingerprint(t handover.DataType, alias string) string {
+// with SQLite (see fingerprint.go): SQLite's only kind.
+func (sqliteDialect) rowFingerprint(t handover.DataType, alias string, _ fingerprintKind) string {
 	return "handover_row_hash(" + fingerprinted(t, alias) + ")"
+}
+
+func (sqliteDialect) fingerprintKind(context.Context, sqlx.ExecerContext) (fingerprintKind, error) {
+	return fingerprintText, nil
 }
 
 func (sqliteDialect) driver() string { return "sqlite" }
@@ -364,16 +402,16 @@ func (sqliteDialect) move(c chunkSQL, t handover.DataType, col string) []stateme
 		key = "p.dst"
 	}
 	journal := fmt.Sprintf(`%s %s SELECT ?, p.pair_id, ?, ?, count(*), 0, json_group_array(%s), sum(%s) FROM %s t JOIN p ON t.%s = p.src GROUP BY p.pair_id`,
-		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t"), t.Table, col)
+		c.with, journalInsert, key, sqliteDialect{}.rowFingerprint(t, "t", c.fp), t.Table, col)
 	update := fmt.Sprintf(`%s UPDATE %s SET %s = p.dst FROM p WHERE %s.%s = p.src`, c.with, t.Table, col, t.Table, col)
 	return []statement{{journal, []any{c.job, t.Table, col}}, {update, nil}}
 }
 
 // moveBack returns the moved rows themselves: SQLite's RETURNING cannot
 // name e, the table the UPDATE joins.
-func (d sqliteDialect) moveBack(with string, t handover.DataType, col string) (string, bool) {
+func (d sqliteDialect) moveBack(with string, t handover.DataType, col string, kind fingerprintKind) (string, bool) {
 	return fmt.Sprintf(`%s UPDATE %s SET %s = e.src FROM e WHERE %s.%s = e.k AND %s.%s = e.dst RETURNING %s.%s, %s`,
-		with, t.Table, col, t.Table, t.Key(), t.Table, col, t.Table, t.Key(), d.rowFingerprint(t, t.Table)), true
+		with, t.Table, col, t.Table, t.Key(), t.Table, col, t.Table, t.Key(), d.rowFingerprint(t, t.Table, kind)), true
 }
 
 func (sqliteDialect) overwrite(c chunkSQL, t handover.DataType) []statement {

@@ -25,7 +25,11 @@ func (db *DB) Execute(ctx context.Context, g *Guard, job handover.Job, onPair fu
 	if err != nil {
 		return handover.Result{}, err
 	}
-	x := executor{db: db, guard: g, job: job.ID, opts: job.Options, onPair: onPair}
+	fp, err := db.jobFingerprint(ctx, job.ID)
+	if err != nil {
+		return handover.Result{}, err
+	}
+	x := executor{db: db, guard: g, job: job.ID, fp: fp, opts: job.Options, onPair: onPair}
 	start := 0
 	for _, end := range db.chunkEnds(len(pending), func(i int) load { return pending[i].load }) {
 		if err := x.run(ctx, pending[start:end]); err != nil {
@@ -91,6 +95,7 @@ type executor struct {
 	db     *DB
 	guard  *Guard
 	job    int64
+	fp     fingerprintKind // the job's, fixed when it was created
 	opts   handover.RunOptions
 	onPair func(handover.JobPair)
 }
@@ -128,7 +133,7 @@ func (x executor) run(ctx context.Context, pairs []chunkPair) error {
 func (x executor) apply(ctx context.Context, tx *sqlx.Tx, pairs []chunkPair) error {
 	d := x.db.dialect
 	setup, c := d.chunk(pairs)
-	c.job = x.job
+	c.job, c.fp = x.job, x.fp
 	if err := run(ctx, tx, setup); err != nil {
 		return fmt.Errorf("prepare chunk: %w", err)
 	}

@@ -32,8 +32,12 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.
 		job.File, job.SHA256 = up.Name, up.SHA256
 		shape = uploadShape{up.Header, up.Format, up.FromCol, up.ToCol, up.NameCol}
 	}
-	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.insertJob(ctx, tx, &job, shape); err != nil {
+	fp, err := db.dialect.fingerprintKind(ctx, db.db)
+	if err != nil {
+		return handover.Job{}, err
+	}
+	err = db.withTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.insertJob(ctx, tx, &job, shape, fp); err != nil {
 			return err
 		}
 		if up := plan.Upload; up != nil && up.Stored != "" {
@@ -49,9 +53,19 @@ func (db *DB) CreateJob(ctx context.Context, plan *handover.Plan, opts handover.
 	return job, err
 }
 
+// jobFingerprint returns the kind of fingerprint job jobID's journal
+// holds.
+func (db *DB) jobFingerprint(ctx context.Context, jobID int64) (fingerprintKind, error) {
+	var fp fingerprintKind
+	if err := db.db.GetContext(ctx, &fp, db.rebind(`SELECT fingerprint FROM handover_jobs WHERE id = ?`), jobID); err != nil {
+		return 0, fmt.Errorf("read job %d: %w", jobID, err)
+	}
+	return fp, nil
+}
+
 // insertJob records job (its options and the shape of its upload, as
-// JSON) and sets its ID.
-func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, shape uploadShape) error {
+// JSON, and the kind of fingerprint its journal holds) and sets its ID.
+func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, shape uploadShape, fp fingerprintKind) error {
 	opts, err := json.Marshal(job.Options)
 	if err != nil {
 		return fmt.Errorf("encode options of the job: %w", err)
@@ -61,9 +75,9 @@ func (db *DB) insertJob(ctx context.Context, tx *sqlx.Tx, job *handover.Job, sha
 		return fmt.Errorf("encode the upload's shape: %w", err)
 	}
 	err = tx.GetContext(ctx, &job.ID, tx.Rebind(`INSERT INTO handover_jobs
-(tenant_id, operator_id, kind, status, file_name, file_sha256, options, upload, undo_of, started_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		job.Tenant, job.Operator, job.Kind, job.Status, job.File, job.SHA256, string(opts), string(shapeJSON), job.UndoOf, stamp(job.Started))
+(tenant_id, operator_id, kind, status, file_name, file_sha256, options, upload, undo_of, started_at, fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		job.Tenant, job.Operator, job.Kind, job.Status, job.File, job.SHA256, string(opts), string(shapeJSON), job.UndoOf, stamp(job.Started), fp)
 	if err != nil {
 		return fmt.Errorf("record job: %w", err)
 	}

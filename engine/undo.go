@@ -84,7 +84,8 @@ func (db *DB) CreateUndoJob(ctx context.Context, op handover.User, target handov
 	job := handover.Job{Kind: handover.KindUndo, Status: handover.JobRunning, Tenant: op.TenantID, Operator: op.ID,
 		Started: db.Now().UTC(), File: target.File, SHA256: target.SHA256, UndoOf: &undoOf}
 	err := db.withTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.insertJob(ctx, tx, &job, uploadShape{}); err != nil {
+		// An undo's journal holds counts, no fingerprints.
+		if err := db.insertJob(ctx, tx, &job, uploadShape{}, fingerprintText); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO handover_pairs
@@ -148,9 +149,16 @@ func (db *DB) ExecuteUndo(ctx context.Context, g *Guard, job handover.Job, onPai
 WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); err != nil {
 		return handover.Result{}, fmt.Errorf("list pairs of undo job %d: %w", job.ID, err)
 	}
+	u := undoJob{id: job.ID, fp: fingerprintText}
+	if job.UndoOf != nil {
+		var err error
+		if u.fp, err = db.jobFingerprint(ctx, *job.UndoOf); err != nil {
+			return handover.Result{}, err
+		}
+	}
 	start := 0
 	for _, end := range db.chunkEnds(len(pending), func(i int) load { return loadOf(pending[i].Types, pending[i].Predicted) }) {
-		if err := db.undoChunk(ctx, g, job.ID, pending[start:end], onPair); err != nil {
+		if err := db.undoChunk(ctx, g, u, pending[start:end], onPair); err != nil {
 			db.markInterrupted(job.ID)
 			return handover.Result{}, err
 		}
@@ -165,12 +173,12 @@ WHERE job_id = ? AND status = ? ORDER BY id`), job.ID, handover.PairPending); er
 
 // undoOne restores one pair, or records why it could not; only errors
 // that stop the whole job are returned.
-func (db *DB) undoOne(ctx context.Context, g *Guard, undoJob int64, p undoPending) error {
+func (db *DB) undoOne(ctx context.Context, g *Guard, uj undoJob, p undoPending) error {
 	err := retry(ctx, db, func() error {
-		if err := db.hold(ctx, g, undoJob); err != nil {
+		if err := db.hold(ctx, g, uj.id); err != nil {
 			return err
 		}
-		return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, undoJob, p) })
+		return db.withTx(ctx, func(tx *sqlx.Tx) error { return db.undoPair(ctx, tx, uj, p) })
 	})
 	var d *drift
 	switch {
@@ -215,7 +223,7 @@ func (db *DB) finishUndo(ctx context.Context, job handover.Job) (handover.Result
 // twice) and checks that its journal is still there, then checks for
 // drift, moves every journaled row back to the source, restores
 // overwritten rows, and records the undo pair done.
-func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, undoJob int64, p undoPending) error {
+func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, uj undoJob, p undoPending) error {
 	if err := db.claimForUndo(ctx, tx, p.Orig); err != nil {
 		return err
 	}
@@ -224,7 +232,7 @@ func (db *DB) undoPair(ctx context.Context, tx *sqlx.Tx, undoJob int64, p undoPe
 FROM handover_moves WHERE pair_id = ?`), p.Orig); err != nil {
 		return fmt.Errorf("read journal of pair %d: %w", p.Orig, err)
 	}
-	u := undoer{db: db, tx: tx, orig: p.Orig, src: p.From, dst: p.To, entries: entries}
+	u := undoer{db: db, tx: tx, fp: uj.fp, orig: p.Orig, src: p.From, dst: p.To, entries: entries}
 	if err := u.check(ctx); err != nil {
 		return err
 	}
@@ -232,7 +240,7 @@ FROM handover_moves WHERE pair_id = ?`), p.Orig); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(journalInsert+`
-SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL, NULL FROM handover_moves WHERE pair_id = ?`), undoJob, p.ID, p.Orig); err != nil {
+SELECT ?, ?, data_type, owner_column, moved, overwritten, NULL, NULL FROM handover_moves WHERE pair_id = ?`), uj.id, p.ID, p.Orig); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
 	if err := db.movePair(ctx, tx, p.ID, handover.PairPending, handover.PairDone, `done_at = ?`, stamp(db.Now())); err != nil {
@@ -275,6 +283,7 @@ JOIN handover_jobs j ON j.id = p.job_id WHERE p.id = ?`), orig); err != nil {
 type undoer struct {
 	db       *DB
 	tx       *sqlx.Tx
+	fp       fingerprintKind // the run's
 	orig     int64
 	src, dst int64
 	entries  []journalEntry
@@ -333,7 +342,7 @@ func (u undoer) checkEdited(ctx context.Context, t handover.DataType, col string
 		return "", nil
 	}
 	q := fmt.Sprintf(`SELECT %s FROM %s t WHERE %s AND t.%s = ?`,
-		fingerprintSum(u.db.dialect, t, "t"), t.Table, u.db.dialect.idsIn("t."+t.Key()), col)
+		fingerprintSum(u.db.dialect, t, "t", u.fp), t.Table, u.db.dialect.idsIn("t."+t.Key()), col)
 	now, err := u.count(ctx, q, *e.IDs, u.dst)
 	if err != nil {
 		return "", fmt.Errorf("fingerprint %s: %w", t.Table, err)

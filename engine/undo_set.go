@@ -25,17 +25,24 @@ import (
 // errDrifted rolls back a chunk in which some pairs drifted.
 var errDrifted = errors.New("some pairs of the chunk cannot be undone")
 
-// undoChunk restores pairs (at most one chunk) of undo job undoJob. Only
+// undoJob is the undo job being executed, with the kind of fingerprint the
+// journal of the run it undoes holds.
+type undoJob struct {
+	id int64
+	fp fingerprintKind
+}
+
+// undoChunk restores pairs (at most one chunk) of undo job uj. Only
 // errors that stop the whole job are returned.
-func (db *DB) undoChunk(ctx context.Context, g *Guard, undoJob int64, pairs []undoPending, onPair func(handover.JobPair)) error {
+func (db *DB) undoChunk(ctx context.Context, g *Guard, uj undoJob, pairs []undoPending, onPair func(handover.JobPair)) error {
 	for len(pairs) > 0 {
 		var drifted map[int64]string
 		err := retry(ctx, db, func() error {
-			if err := db.hold(ctx, g, undoJob); err != nil {
+			if err := db.hold(ctx, g, uj.id); err != nil {
 				return err
 			}
 			return db.withTx(ctx, func(tx *sqlx.Tx) (err error) {
-				drifted, err = db.undoSet(ctx, tx, undoJob, pairs)
+				drifted, err = db.undoSet(ctx, tx, uj, pairs)
 				if err == nil && len(drifted) > 0 {
 					return errDrifted
 				}
@@ -52,16 +59,16 @@ func (db *DB) undoChunk(ctx context.Context, g *Guard, undoJob int64, pairs []un
 		case fatal(ctx, err):
 			return err
 		case len(pairs) == 1:
-			if err := db.undoOne(ctx, g, undoJob, pairs[0]); err != nil {
+			if err := db.undoOne(ctx, g, uj, pairs[0]); err != nil {
 				return err
 			}
 			return db.reportPairs(ctx, undoIDs(pairs), onPair)
 		default:
 			half := len(pairs) / 2
-			if err := db.undoChunk(ctx, g, undoJob, pairs[:half], onPair); err != nil {
+			if err := db.undoChunk(ctx, g, uj, pairs[:half], onPair); err != nil {
 				return err
 			}
-			return db.undoChunk(ctx, g, undoJob, pairs[half:], onPair)
+			return db.undoChunk(ctx, g, uj, pairs[half:], onPair)
 		}
 	}
 	return nil
@@ -95,8 +102,8 @@ func undoIDs(pairs []undoPending) []int64 {
 
 // undoSet restores pairs inside tx, or returns, by undo pair ID, why some
 // cannot be (having changed nothing worth keeping: the caller rolls back).
-func (db *DB) undoSet(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []undoPending) (map[int64]string, error) {
-	u, err := db.newSetUndoer(ctx, tx, undoJob, pairs)
+func (db *DB) undoSet(ctx context.Context, tx *sqlx.Tx, uj undoJob, pairs []undoPending) (map[int64]string, error) {
+	u, err := db.newSetUndoer(ctx, tx, uj, pairs)
 	if err != nil {
 		return nil, err
 	}
@@ -114,15 +121,15 @@ func (db *DB) undoSet(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []u
 type setUndoer struct {
 	db      *DB
 	tx      *sqlx.Tx
-	undoJob int64
+	undoJob undoJob
 	pairs   []undoPending
 	byOrig  map[int64]undoPending
 	entries map[int64][]journalEntry // by the run's pair
 	c       chunkSQL                 // p(pair_id, src, dst): the run's pairs
 }
 
-func (db *DB) newSetUndoer(ctx context.Context, tx *sqlx.Tx, undoJob int64, pairs []undoPending) (*setUndoer, error) {
-	u := &setUndoer{db: db, tx: tx, undoJob: undoJob, pairs: pairs, byOrig: map[int64]undoPending{}, entries: map[int64][]journalEntry{}}
+func (db *DB) newSetUndoer(ctx context.Context, tx *sqlx.Tx, uj undoJob, pairs []undoPending) (*setUndoer, error) {
+	u := &setUndoer{db: db, tx: tx, undoJob: uj, pairs: pairs, byOrig: map[int64]undoPending{}, entries: map[int64][]journalEntry{}}
 	chunk := make([]chunkPair, len(pairs))
 	for i, p := range pairs {
 		u.byOrig[p.Orig] = p
@@ -139,7 +146,7 @@ func (db *DB) newSetUndoer(ctx context.Context, tx *sqlx.Tx, undoJob int64, pair
 	}
 	q := `SELECT pair_id, data_type, owner_column, moved, overwritten, ids, fingerprint FROM handover_moves WHERE ` + db.dialect.idsIn("pair_id")
 	if err := tx.SelectContext(ctx, &rows, tx.Rebind(q), db.dialect.idsArg(u.origIDs())); err != nil {
-		return nil, fmt.Errorf("read the journal of undo job %d: %w", undoJob, err)
+		return nil, fmt.Errorf("read the journal of undo job %d: %w", uj.id, err)
 	}
 	for _, r := range rows {
 		u.entries[r.Pair] = append(u.entries[r.Pair], r.journalEntry)
@@ -382,7 +389,7 @@ func (u *setUndoer) finish(ctx context.Context) error {
 	// undo_of column has no index.
 	q := journalInsert + ` SELECT ?, u.id, m.data_type, m.owner_column, m.moved, m.overwritten, NULL, NULL
 FROM handover_pairs u JOIN handover_moves m ON m.pair_id = u.undo_of WHERE ` + d.idsIn("u.id")
-	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob, d.idsArg(undoIDs(u.pairs))); err != nil {
+	if _, err := u.tx.ExecContext(ctx, u.tx.Rebind(q), u.undoJob.id, d.idsArg(undoIDs(u.pairs))); err != nil {
 		return fmt.Errorf("record undo counts: %w", err)
 	}
 	if err := u.setStatus(ctx, undoIDs(u.pairs), handover.PairPending, handover.PairDone, stamp(u.db.Now())); err != nil {
@@ -452,7 +459,7 @@ func (u *setUndoer) moveBack(ctx context.Context, t handover.DataType, col strin
 	if err != nil {
 		return nil, err
 	}
-	q, perKey := u.db.dialect.moveBack(with, t, col)
+	q, perKey := u.db.dialect.moveBack(with, t, col, u.undoJob.fp)
 	found := map[int64]ownedRows{}
 	if !perKey {
 		var rows []ownedRows
