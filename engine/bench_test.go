@@ -392,6 +392,7 @@ func baselineSQL(tb testing.TB, db *DB, pairs []handover.Pair, kind baselineKind
 	for i, p := range pairs {
 		values[i] = fmt.Sprintf("(%d, %d)", p.From, p.To)
 	}
+	rowFingerprint := db.RowFingerprinter(tb)
 	qs := []string{create, `INSERT INTO bench_pairs (src, dst) VALUES ` + strings.Join(values, ", "), `ANALYZE bench_pairs`}
 	journal, fingerprint := `bench_journal (data_type, owner_column, k, owner)`, ""
 	switch kind {
@@ -414,7 +415,7 @@ func baselineSQL(tb testing.TB, db *DB, pairs []handover.Pair, kind baselineKind
 		for _, col := range t.Owners {
 			if journaled {
 				if kind == guardedBaseline {
-					fingerprint = ", " + db.RowFingerprint(tb, t, "t")
+					fingerprint = ", " + rowFingerprint(t, "t")
 				}
 				qs = append(qs, fmt.Sprintf(`INSERT INTO %s SELECT '%s', '%s', t.%s, t.%s%s FROM %s t JOIN bench_pairs p ON t.%s = p.src`,
 					journal, t.Table, col, t.Key(), col, fingerprint, t.Table, col))

@@ -35,15 +35,16 @@ func Chunks(tb testing.TB, db *DB, job handover.Job) int {
 	return len(db.chunkEnds(len(pending), func(i int) load { return pending[i].load }))
 }
 
-// RowFingerprint is the SQL expression with which the journal of a job
-// created now on db hashes a row of t, named alias.
-func (db *DB) RowFingerprint(tb testing.TB, t handover.DataType, alias string) string {
+// RowFingerprinter returns the SQL expression with which the journal of a
+// job created now on db hashes a row of t, named alias (the kind is probed
+// once).
+func (db *DB) RowFingerprinter(tb testing.TB) func(t handover.DataType, alias string) string {
 	tb.Helper()
 	kind, err := db.dialect.fingerprintKind(context.Background(), db.db)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return db.dialect.rowFingerprint(t, alias, kind)
+	return func(t handover.DataType, alias string) string { return db.dialect.rowFingerprint(t, alias, kind) }
 }
 
 // WithTx runs fn in a transaction as the engine's own statements run.
